@@ -1,0 +1,23 @@
+//! The domain layer: the vocabulary of EconOps as pure types and rules.
+//!
+//! Everything here is parsed once at the edge ("parse, don't validate") and is then
+//! known to be valid: region codes, unified social credit codes, money, percentages,
+//! statistical periods, target quantities and the rules of time-elapsed progress
+//! (序时进度) and of who may read or write which scope. No I/O, no async, no SQL.
+
+pub mod access;
+pub mod decimal;
+pub mod money;
+pub mod period;
+pub mod region;
+pub mod target;
+pub mod text;
+pub mod uscc;
+
+pub use access::{Principal, Role, Scope, ScopeKind};
+pub use money::Yuan;
+pub use period::Period;
+pub use region::RegionCode;
+pub use target::{Progress, ProgressThresholds, Quantity, Status, TargetKind, Unit};
+pub use text::BoundedText;
+pub use uscc::Uscc;

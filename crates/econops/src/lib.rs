@@ -1,0 +1,441 @@
+//! The EconOps command line: one binary with subcommands to run the demo, serve, migrate,
+//! administer users, tokens and regions, and back up. `main` only calls [`main`]; everything
+//! is here so that tests can check the command-line definition and run the commands.
+
+pub mod demo;
+
+use clap::{Args, Parser, Subcommand};
+use domain::{RegionCode, Role};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use store::users::NewUser;
+use store::{Actor, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "econops",
+    version,
+    about = "EconOps 经济运行指挥平台：找位置 · 领任务 · 打项目"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// Database: sqlite://PATH, a bare file path (SQLite), or postgres://…
+    #[arg(long, env = "ECONOPS_DB")]
+    pub db: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the demo database if missing, load the Jiaozhou 2025 demo region, and serve it.
+    Demo {
+        /// SQLite file (created and loaded when it does not exist) or database URL.
+        #[arg(long, default_value = "econops-demo.db")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Allow listening on a non-loopback address.
+        #[arg(long)]
+        allow_remote: bool,
+    },
+    /// Serve the web application and API.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Apply database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Write a consistent copy of the database while the server runs.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// The file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Manage regions (6-digit administrative division codes).
+    Region {
+        #[command(subcommand)]
+        command: RegionCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input (one line) unless --password is given.
+    Add {
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Display name (defaults to the user name).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+        /// Region code the user works in.
+        #[arg(long)]
+        region: Option<String>,
+        /// Department code (role department).
+        #[arg(long)]
+        department: Option<String>,
+        /// Town code (role town).
+        #[arg(long)]
+        town: Option<String>,
+        /// Person code (role leader).
+        #[arg(long)]
+        person: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Set a user's password (read from standard input unless --password is given).
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API bearer token for USER and print it.
+    Create {
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegionCommand {
+    /// Add a region.
+    Add {
+        code: String,
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List regions.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+        format!("unknown role “{s}”; one of: {}", all.join(", "))
+    })
+}
+
+/// An error for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = format!("错误：{e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg.push_str(&format!("\n  原因：{s}"));
+                source = s.source();
+            }
+            eprintln!("{msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECONOPS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn read_password(given: Option<String>) -> Result<String, CliError> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    eprintln!("请输入密码（一行）：");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    if p.is_empty() {
+        return Err(CliError::Usage(
+            "没有读到密码：请从标准输入提供一行，或使用 --password".into(),
+        ));
+    }
+    Ok(p)
+}
+
+fn cli_actor() -> Actor {
+    Actor::system("cli")
+}
+
+/// Resolves a department, town or person code of a region to its id.
+async fn resolve(
+    store: &Store,
+    region: &Option<String>,
+    kind: &str,
+    code: &Option<String>,
+) -> Result<Option<i64>, CliError> {
+    let Some(code) = code else { return Ok(None) };
+    let Some(region) = region else {
+        return Err(CliError::Usage(format!("指定{kind}时须同时指定 --region")));
+    };
+    let id = match kind {
+        "部门" => store
+            .departments(region)
+            .await?
+            .into_iter()
+            .find(|d| &d.code == code)
+            .map(|d| d.id),
+        "镇街" => store
+            .towns(region)
+            .await?
+            .into_iter()
+            .find(|t| &t.code == code)
+            .map(|t| t.id),
+        _ => store
+            .people(region)
+            .await?
+            .into_iter()
+            .find(|p| &p.code == code)
+            .map(|p| p.id),
+    };
+    id.map(Some)
+        .ok_or_else(|| CliError::Usage(format!("地区 {region} 没有代码为“{code}”的{kind}")))
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Demo {
+            db,
+            addr,
+            allow_remote,
+        } => {
+            if !addr.ip().is_loopback() && !allow_remote {
+                return Err(CliError::Usage(format!(
+                    "演示模式只监听本机地址；{addr} 不是回环地址。确需对外提供，请加 --allow-remote"
+                )));
+            }
+            let url = store::DbUrl::parse(&db)?;
+            let fresh = match url.sqlite_path() {
+                Some(path) => !std::path::Path::new(path).exists(),
+                None => false,
+            };
+            let store = Store::open(&db).await?;
+            if fresh || store.list_regions().await?.is_empty() {
+                println!("正在创建演示数据库 {db} 并载入胶州市 2025 年演示数据……");
+                demo::load(&store).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let local = listener.local_addr()?;
+            let data = demo::parse()?;
+            println!("EconOps 演示已启动：http://{local}/");
+            println!("演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
+            for u in &data.users {
+                println!("  {:<10} {}", u.username, u.display_name);
+            }
+            println!("按 Ctrl+C 停止。");
+            serve(store, listener).await
+        }
+        Command::Serve { db, addr } => {
+            let store = Store::open(&db.db).await?;
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            println!("EconOps listening on http://{}/", listener.local_addr()?);
+            serve(store, listener).await
+        }
+        Command::Migrate { db } => {
+            Store::open(&db.db).await?;
+            println!("数据库已是最新结构。");
+            Ok(())
+        }
+        Command::User { command } => user_command(command).await,
+        Command::Token {
+            command: TokenCommand::Create { user, name, db },
+        } => {
+            let store = Store::open(&db.db).await?;
+            let mut tx = store.begin_write().await?;
+            let token = tx.create_token(&cli_actor(), &user, &name).await?;
+            tx.commit().await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Backup { db, out } => {
+            let store = Store::open(&db.db).await?;
+            store.backup(&out).await?;
+            println!("已备份到 {}", out.display());
+            Ok(())
+        }
+        Command::Region { command } => match command {
+            RegionCommand::Add {
+                code,
+                name,
+                parent,
+                db,
+            } => {
+                let code = RegionCode::parse(&code).map_err(|e| CliError::Usage(e.to_string()))?;
+                let parent = parent
+                    .map(|p| RegionCode::parse(&p))
+                    .transpose()
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                let name = domain::BoundedText::parse(&name, "地区名称", 64)
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                let store = Store::open(&db.db).await?;
+                let mut tx = store.begin_write().await?;
+                tx.insert_region(&cli_actor(), &code, name.as_str(), parent.as_ref())
+                    .await?;
+                tx.commit().await?;
+                println!("已新增地区 {code} {}", name.as_str());
+                Ok(())
+            }
+            RegionCommand::List { db } => {
+                let store = Store::open(&db.db).await?;
+                for r in store.list_regions().await? {
+                    println!(
+                        "{}\t{}\t{}",
+                        r.code,
+                        r.name,
+                        r.parent_code.unwrap_or_default()
+                    );
+                }
+                Ok(())
+            }
+        },
+    }
+}
+
+async fn user_command(command: UserCommand) -> Result<(), CliError> {
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+            password,
+            region,
+            department,
+            town,
+            person,
+            db,
+        } => {
+            let store = Store::open(&db.db).await?;
+            if let Some(r) = &region {
+                if store.region(r).await?.is_none() {
+                    return Err(CliError::Usage(format!("地区 {r} 不存在")));
+                }
+            }
+            let department_id = resolve(&store, &region, "部门", &department).await?;
+            let town_id = resolve(&store, &region, "镇街", &town).await?;
+            let person_id = resolve(&store, &region, "人员", &person).await?;
+            let password = read_password(password)?;
+            let mut tx = store.begin_write().await?;
+            tx.create_user(
+                &cli_actor(),
+                &NewUser {
+                    display_name: name.unwrap_or_else(|| username.clone()),
+                    username: username.clone(),
+                    password,
+                    role,
+                    region_code: region,
+                    person_id,
+                    department_id,
+                    town_id,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            println!("已新增用户 {username}（{}）", role.label());
+            Ok(())
+        }
+        UserCommand::Passwd {
+            username,
+            password,
+            db,
+        } => {
+            let store = Store::open(&db.db).await?;
+            let password = read_password(password)?;
+            let mut tx = store.begin_write().await?;
+            tx.set_password(&cli_actor(), &username, &password).await?;
+            tx.commit().await?;
+            println!("已重置 {username} 的密码");
+            Ok(())
+        }
+        UserCommand::List { db } => {
+            let store = Store::open(&db.db).await?;
+            for u in store.users().await? {
+                let role = Role::parse(&u.role).map(|r| r.label()).unwrap_or("?");
+                println!("{}\t{}\t{}\t{}", u.username, u.role, role, u.display_name);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: Store, listener: tokio::net::TcpListener) -> Result<(), CliError> {
+    let app = web::App::new(store, web::Config::default());
+    app.serve(listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

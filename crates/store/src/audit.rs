@@ -1,0 +1,96 @@
+//! The append-only audit log: who changed what, when, and the record before and after.
+//! Entries are written only through [`WriteTx::audit`], inside the transaction of the change.
+
+use crate::{Actor, Result, Store, WriteTx};
+use serde::Serialize;
+use sqlx::FromRow;
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub region_code: Option<String>,
+    pub summary: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: String,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub region_code: Option<String>,
+    pub summary: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl WriteTx {
+    pub async fn audit(&mut self, actor: &Actor, entry: AuditEntry) -> Result<()> {
+        let at = self.at.clone();
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_user_id, actor, action, entity, entity_id, region_code, \
+             summary, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(at)
+        .bind(actor.user_id)
+        .bind(actor.name.clone())
+        .bind(entry.action)
+        .bind(entry.entity)
+        .bind(entry.entity_id)
+        .bind(entry.region_code)
+        .bind(entry.summary)
+        .bind(entry.before.map(|v| v.to_string()))
+        .bind(entry.after.map(|v| v.to_string()))
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Newest first.
+    pub async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        let limit = if filter.limit <= 0 {
+            100
+        } else {
+            filter.limit.min(1000)
+        };
+        let rows = sqlx::query_as::<_, AuditRecord>(
+            "SELECT id, at, actor_user_id, actor, action, entity, entity_id, region_code, summary, \
+             before_json, after_json FROM audit_log \
+             WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR entity_id = $2) \
+             ORDER BY id DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(filter.entity.clone())
+        .bind(filter.entity_id.clone())
+        .bind(limit)
+        .bind(filter.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    pub async fn count_audit(&self) -> Result<i64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,339 @@
+//! The store is the only place in EconOps that speaks SQL.
+//!
+//! One code path serves both databases: the embedded SQLite default and PostgreSQL, the road
+//! past one machine. Queries are portable SQL with `$n` placeholders run through sqlx's `Any`
+//! driver; only the migrations differ in a few dialect words. Every write happens inside a
+//! [`WriteTx`], whose operations also append to the audit log in the same transaction, so a
+//! change and its record commit or roll back together.
+
+pub mod audit;
+pub mod backup;
+mod migrate;
+pub mod reference;
+pub mod targets;
+pub mod testing;
+pub mod users;
+
+use serde::Serialize;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use audit::{AuditEntry, AuditRecord};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("数据库地址无效：{0}")]
+    BadUrl(String),
+    #[error("{0}不存在")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+    #[error("migration {version} ({name}) failed")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("backup failed: {0}")]
+    Backup(String),
+    #[error("password hashing failed")]
+    PasswordHash,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// Turns a unique-constraint violation into a `Conflict` with a message for people.
+    pub(crate) fn unique(err: sqlx::Error, message: impl FnOnce() -> String) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(message())
+            }
+            _ => StoreError::Db(err),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// Where "now" comes from: the system clock, optionally shifted (to rehearse deadlines).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    pub offset: time::Duration,
+}
+
+impl Clock {
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.offset
+    }
+}
+
+/// Formats a time the way the store keeps it: ISO-8601 UTC text, sortable as text.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month() as u8,
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// Who makes a change: a signed-in user, or the system acting for a command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn user(user_id: i64, name: impl Into<String>) -> Self {
+        Self {
+            user_id: Some(user_id),
+            name: name.into(),
+        }
+    }
+
+    pub fn system(name: impl Into<String>) -> Self {
+        Self {
+            user_id: None,
+            name: name.into(),
+        }
+    }
+}
+
+/// A parsed `--db` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbUrl {
+    pub dialect: Dialect,
+    /// The URL as the driver wants it.
+    pub url: String,
+}
+
+impl DbUrl {
+    /// Accepts `postgres://…`, `postgresql://…`, `sqlite://PATH`, `sqlite:PATH` or a bare path.
+    pub fn parse(input: &str) -> Result<Self> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(StoreError::BadUrl("地址为空".into()));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Self {
+                dialect: Dialect::Postgres,
+                url: s.to_string(),
+            });
+        }
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
+        if path.contains("://") {
+            return Err(StoreError::BadUrl(format!(
+                "“{s}”：只支持 sqlite://路径、文件路径或 postgres://…"
+            )));
+        }
+        if path.is_empty() || path.contains('?') {
+            return Err(StoreError::BadUrl(format!(
+                "“{s}”不是有效的 SQLite 文件路径"
+            )));
+        }
+        Ok(Self {
+            dialect: Dialect::Sqlite,
+            url: format!("sqlite://{path}?mode=rwc"),
+        })
+    }
+
+    /// The SQLite file path, when this is SQLite.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        match self.dialect {
+            Dialect::Sqlite => self
+                .url
+                .strip_prefix("sqlite://")
+                .and_then(|p| p.strip_suffix("?mode=rwc")),
+            Dialect::Postgres => None,
+        }
+    }
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    url: DbUrl,
+    /// SQLite allows one writer: writes queue here instead of failing with SQLITE_BUSY.
+    write_lock: Arc<Mutex<()>>,
+    clock: Clock,
+}
+
+impl Store {
+    /// Connects and applies any migrations that are not yet applied.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = DbUrl::parse(url)?;
+        let options = AnyConnectOptions::from_str(&url.url)
+            .map_err(|e| StoreError::BadUrl(format!("{}：{e}", url.url)))?;
+        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match url.dialect {
+            Dialect::Sqlite => {
+                pool_options
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Dialect::Postgres => {
+                pool_options
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        Ok(Self {
+            pool,
+            dialect: url.dialect,
+            url,
+            write_lock: Arc::new(Mutex::new(())),
+            clock: Clock::default(),
+        })
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn db_url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        migrate::run(self).await
+    }
+
+    /// Starts a write transaction. Commit it with [`WriteTx::commit`]; dropping it rolls back.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let guard = match self.dialect {
+            Dialect::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            Dialect::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            at: timestamp(self.now()),
+            now: self.now(),
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction. Its operations (defined beside the tables they touch) each append an
+/// audit entry in the same transaction.
+pub struct WriteTx {
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+    /// The transaction's time, used for every timestamp it writes.
+    pub(crate) at: String,
+    pub(crate) now: OffsetDateTime,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn at(&self) -> &str {
+        &self.at
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// Boolean columns are stored as 0/1 integers in both dialects.
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        let u = DbUrl::parse("demo.db").expect("bare path");
+        assert_eq!(u.dialect, Dialect::Sqlite);
+        assert_eq!(u.sqlite_path(), Some("demo.db"));
+        let u = DbUrl::parse("sqlite:///tmp/x.db").expect("sqlite url");
+        assert_eq!(u.url, "sqlite:///tmp/x.db?mode=rwc");
+        assert_eq!(u.sqlite_path(), Some("/tmp/x.db"));
+        let u = DbUrl::parse("postgres://u@127.0.0.1:5432/db").expect("postgres url");
+        assert_eq!(u.dialect, Dialect::Postgres);
+        assert!(DbUrl::parse("mysql://x").is_err());
+        assert!(DbUrl::parse("").is_err());
+        assert!(DbUrl::parse("a.db?mode=ro").is_err());
+    }
+
+    #[test]
+    fn timestamps_sort_as_text() {
+        let a = timestamp(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(a, "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,173 @@
+//! One error type for the web layer. Pages answer with a Chinese error page, the API with
+//! `application/problem+json` (RFC 9457). Internal causes are logged once and never sent.
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("请先登录")]
+    Unauthorized,
+    #[error("无权访问：{0}")]
+    Forbidden(String),
+    #[error("{0}不存在")]
+    NotFound(String),
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        field: Option<String>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("安全校验失败，请刷新页面后重试")]
+    Csrf,
+    #[error("登录尝试过多，请于 {0} 后再试")]
+    Locked(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    pub fn bad(detail: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn bad_field(field: &str, detail: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            detail: detail.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The text safe to show: internal errors say only that something failed.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "服务器内部错误，请稍后重试或联系管理员".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            let mut chain = e.to_string();
+            let mut source = e.source();
+            while let Some(s) = source {
+                chain.push_str(": ");
+                chain.push_str(&s.to_string());
+                source = s.source();
+            }
+            tracing::error!(error = %chain, "request failed");
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Invalid(m) => AppError::bad(m),
+            other => AppError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(Box::new(e))
+    }
+}
+
+#[derive(Serialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+/// The API's error response.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        let status = e.status();
+        let field = match &e {
+            AppError::BadRequest { field, .. } => field.clone(),
+            _ => None,
+        };
+        let body = Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: e.public_message(),
+            field,
+        };
+        let json = serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_string());
+        let mut resp = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json,
+        )
+            .into_response();
+        if matches!(e, AppError::Unauthorized) {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+/// A page's error response.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        if matches!(e, AppError::Unauthorized) {
+            return axum::response::Redirect::to("/login").into_response();
+        }
+        let status = e.status();
+        let body = crate::pages::error_page(status, &e.public_message());
+        (status, Html(body)).into_response()
+    }
+}

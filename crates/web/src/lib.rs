@@ -1,0 +1,135 @@
+//! The web layer of EconOps: server-rendered pages in Simplified Chinese, the JSON API under
+//! `/api/v1` with its OpenAPI document, sessions, CSRF protection and bearer tokens.
+//!
+//! Handlers hold no business rules: they parse input, ask the domain's access rules whether
+//! the caller may read or write a scope, call the store, and render. Errors become one
+//! [`error::AppError`] that answers with a page or with `application/problem+json`.
+
+mod api;
+mod assets;
+mod auth;
+mod context;
+pub mod error;
+mod pages;
+mod view;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::ProgressThresholds;
+use std::future::Future;
+use std::sync::Arc;
+use store::Store;
+
+/// Settings of the web application.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Status thresholds for targets (序时进度).
+    pub thresholds: ProgressThresholds,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+pub(crate) struct Shared {
+    pub store: Store,
+    pub config: Config,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState(pub Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The application: build it from a store and config, then serve it on a listener.
+pub struct App {
+    state: AppState,
+}
+
+impl App {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            state: AppState(Arc::new(Shared { store, config })),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        let pages = Router::new()
+            .route("/", get(pages::overview))
+            .route("/login", get(auth::login_page).post(auth::login_submit))
+            .route("/logout", post(auth::logout))
+            .route("/system", get(pages::system))
+            .route("/tracks/{id}", get(pages::track))
+            .route("/towns/{id}", get(pages::town))
+            .route("/targets/{id}", get(pages::target))
+            .route("/targets/{id}/actuals", post(pages::record_actual))
+            .route("/targets/{id}/value", post(pages::update_value))
+            .route("/audit", get(pages::audit));
+        let api = Router::new()
+            .route("/api/openapi.json", get(api::openapi))
+            .route("/api/v1/me", get(api::me))
+            .route("/api/v1/regions", get(api::regions))
+            .route("/api/v1/regions/{code}/system", get(api::system))
+            .route(
+                "/api/v1/regions/{code}/targets",
+                get(api::targets).post(api::create_target),
+            )
+            .route(
+                "/api/v1/targets/{id}",
+                get(api::target).patch(api::update_target),
+            )
+            .route("/api/v1/targets/{id}/actuals", post(api::record_actual))
+            .route("/api/v1/tracks/{id}", get(api::track))
+            .route("/api/v1/audit", get(api::audit))
+            .route("/api/{*rest}", axum::routing::any(api::not_found));
+        Router::new()
+            .merge(pages)
+            .merge(api)
+            .route("/healthz", get(|| async { "ok" }))
+            .route(
+                "/favicon.ico",
+                get(|| async { axum::http::StatusCode::NO_CONTENT }),
+            )
+            .route("/assets/{file}", get(assets::serve))
+            .fallback(pages::not_found)
+            .layer(axum::middleware::map_response(security_headers))
+            .with_state(self.state.clone())
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = self.router();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// No page may load anything from another host; pages may not be framed.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}

@@ -1,0 +1,753 @@
+//! The server-rendered pages: the command overview, the industrial system, a track, a town,
+//! a target with its history and editing forms, and the audit log.
+
+use crate::auth::{CurrentUser, PageUser};
+use crate::context::{ViewContext, ViewQuery};
+use crate::error::{AppError, PageError};
+use crate::view::{readable_tree, StatusCounts, TargetView};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use domain::{BoundedText, Quantity, Role, Scope, ScopeKind};
+use serde::Serialize;
+use std::collections::HashMap;
+use store::audit::{AuditFilter, AuditRecord};
+use store::reference::{Tier, TrackDetail};
+use store::targets::{ActualRecord, NewActual};
+
+/// What every page's frame needs: who is signed in, the top bar, the navigation.
+pub struct Layout {
+    pub title: String,
+    pub nav: &'static str,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub is_office: bool,
+    pub region_code: String,
+    pub region_name: String,
+    pub period: String,
+    pub period_label: String,
+    pub regions: Vec<(String, String)>,
+    pub periods: Vec<(String, String)>,
+}
+
+impl Layout {
+    fn new(title: &str, nav: &'static str, user: &CurrentUser, ctx: &ViewContext) -> Self {
+        Self {
+            title: title.to_string(),
+            nav,
+            user_name: user.user.display_name.clone(),
+            role_label: user.principal.role.label(),
+            csrf: user.csrf.clone().unwrap_or_default(),
+            is_office: user.principal.role.is_office(),
+            region_code: ctx.region.code.clone(),
+            region_name: ctx.region.name.clone(),
+            period: ctx.period.to_string(),
+            period_label: ctx.period_label(),
+            regions: ctx
+                .regions
+                .iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect(),
+            periods: ctx.periods.clone(),
+        }
+    }
+}
+
+fn respond(html: String, ctx: &ViewContext) -> Response {
+    let mut resp = Html(html).into_response();
+    if let Some(c) = &ctx.set_cookie {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::NotFound(format!("{what}“{raw}”")))
+}
+
+/// Serialises data for a chart into a `<script type="application/json">` safely.
+fn chart_json<T: Serialize>(data: &T) -> String {
+    serde_json::to_string(data)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    status: u16,
+    message: String,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    ErrorTemplate {
+        status: status.as_u16(),
+        message: message.to_string(),
+    }
+    .render()
+    .unwrap_or_else(|_| "服务器内部错误".to_string())
+}
+
+pub async fn not_found() -> Response {
+    PageError(AppError::NotFound("页面".into())).into_response()
+}
+
+// ----- overview ---------------------------------------------------------------------------
+
+/// A group of targets under a heading (a tier, a town …).
+pub struct Group {
+    pub title: String,
+    pub link: Option<String>,
+    pub targets: Vec<TargetView>,
+}
+
+#[derive(Serialize)]
+struct ChartBar {
+    name: String,
+    completion: f64,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewTemplate {
+    layout: Layout,
+    elapsed_pct: f64,
+    headline: Option<TargetView>,
+    counts: StatusCounts,
+    city: Vec<TargetView>,
+    tiers: Vec<Group>,
+    towns: Vec<Group>,
+    others: Vec<Group>,
+    chart: String,
+    has_sample: bool,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let rows = state
+        .store
+        .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
+        .await?;
+    let t = &state.config.thresholds;
+    let elapsed = ctx.elapsed();
+    let of_kind = |kinds: &[ScopeKind]| -> Vec<store::targets::TargetRow> {
+        rows.iter()
+            .filter(|r| kinds.iter().any(|k| k.code() == r.scope_kind))
+            .cloned()
+            .collect()
+    };
+    let city = readable_tree(
+        &of_kind(&[ScopeKind::City, ScopeKind::Tier]),
+        &user.principal,
+        elapsed,
+        t,
+    );
+    let all = readable_tree(&rows, &user.principal, elapsed, t);
+    let counts = StatusCounts::of(all.iter());
+    let headline = all
+        .iter()
+        .find(|v| v.metric == "gdp_growth" && v.scope_kind == "city")
+        .cloned();
+
+    let tiers_list: Vec<Tier> = state.store.tiers(&ctx.region.code).await?;
+    let tracks = state.store.tracks(&ctx.region.code).await?;
+    let track_views = readable_tree(&of_kind(&[ScopeKind::Track]), &user.principal, elapsed, t);
+    let tier_views = readable_tree(&of_kind(&[ScopeKind::Tier]), &user.principal, elapsed, t);
+    let mut tiers = Vec::new();
+    for tier in &tiers_list {
+        let mut targets: Vec<TargetView> = tier_views
+            .iter()
+            .filter(|v| v.scope_id == Some(tier.id))
+            .cloned()
+            .map(|mut v| {
+                v.depth = 0;
+                v
+            })
+            .collect();
+        for v in track_views.iter() {
+            let in_tier = tracks
+                .iter()
+                .any(|tr| Some(tr.id) == v.scope_id && tr.tier_id == tier.id);
+            if in_tier {
+                let mut v = v.clone();
+                v.depth = 1;
+                targets.push(v);
+            }
+        }
+        if !targets.is_empty() {
+            tiers.push(Group {
+                title: format!("{} · {}", tier.name, tier.description),
+                link: None,
+                targets,
+            });
+        }
+    }
+    let town_views = readable_tree(&of_kind(&[ScopeKind::Town]), &user.principal, elapsed, t);
+    let mut towns: Vec<Group> = Vec::new();
+    for town in state.store.towns(&ctx.region.code).await? {
+        let targets: Vec<TargetView> = town_views
+            .iter()
+            .filter(|v| v.scope_id == Some(town.id))
+            .cloned()
+            .map(|mut v| {
+                v.depth = 0;
+                v
+            })
+            .collect();
+        if !targets.is_empty() {
+            towns.push(Group {
+                title: town.name.clone(),
+                link: Some(format!("/towns/{}", town.id)),
+                targets,
+            });
+        }
+    }
+    let mut others = Vec::new();
+    for kind in [ScopeKind::Department, ScopeKind::Programme] {
+        let targets = readable_tree(&of_kind(&[kind]), &user.principal, elapsed, t);
+        if !targets.is_empty() {
+            others.push(Group {
+                title: format!("按{}", kind.label()),
+                link: None,
+                targets,
+            });
+        }
+    }
+    let chart: Vec<ChartBar> = city
+        .iter()
+        .filter(|v| v.is_cumulative() && v.depth == 0 && v.completion_pct.is_some())
+        .map(|v| ChartBar {
+            name: v.name.clone(),
+            completion: v.completion_pct.unwrap_or(0.0),
+            status: v.status.clone(),
+        })
+        .collect();
+    let has_sample = all.iter().any(|v| v.is_sample);
+    let html = OverviewTemplate {
+        layout: Layout::new("总览", "overview", &user, &ctx),
+        elapsed_pct: (elapsed * 1000.0).round() / 10.0,
+        headline,
+        counts,
+        city,
+        tiers,
+        towns,
+        others,
+        chart: chart_json(&serde_json::json!({"elapsed": elapsed * 100.0, "bars": chart})),
+        has_sample,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+// ----- industrial system ------------------------------------------------------------------
+
+pub struct TierBlock {
+    pub tier: Tier,
+    pub tracks: Vec<TrackDetail>,
+}
+
+#[derive(Template)]
+#[template(path = "system.html")]
+struct SystemTemplate {
+    layout: Layout,
+    tiers: Vec<TierBlock>,
+    programmes: Vec<store::reference::Programme>,
+    platforms: Vec<store::reference::Platform>,
+    host_areas: Vec<store::reference::HostArea>,
+    track_count: usize,
+}
+
+pub async fn system(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let details = state.store.track_details(&ctx.region.code).await?;
+    let track_count = details.len();
+    let mut tiers = Vec::new();
+    for tier in state.store.tiers(&ctx.region.code).await? {
+        let tracks = details
+            .iter()
+            .filter(|d| d.track.tier_id == tier.id)
+            .cloned()
+            .collect();
+        tiers.push(TierBlock { tier, tracks });
+    }
+    let html = SystemTemplate {
+        layout: Layout::new("产业体系", "system", &user, &ctx),
+        tiers,
+        programmes: state.store.programmes(&ctx.region.code).await?,
+        platforms: state.store.platforms(&ctx.region.code).await?,
+        host_areas: state.store.host_areas(&ctx.region.code).await?,
+        track_count,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+// ----- track and town ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackTemplate {
+    layout: Layout,
+    detail: TrackDetail,
+    targets: Vec<TargetView>,
+    enterprises: Vec<store::reference::Enterprise>,
+    can_edit: bool,
+}
+
+pub async fn track(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&raw, "产业赛道")?;
+    let detail = state
+        .store
+        .track(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("产业赛道 {id}")))?;
+    let mut query = query;
+    query.region.get_or_insert(detail.track.region_code.clone());
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let rows = state
+        .store
+        .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
+        .await?;
+    let scope = Scope::of(ScopeKind::Track, id);
+    let mine: Vec<_> = rows.into_iter().filter(|r| r.scope() == scope).collect();
+    let targets = readable_tree(
+        &mine,
+        &user.principal,
+        ctx.elapsed(),
+        &state.config.thresholds,
+    );
+    let facts = state.store.track_facts(id).await?;
+    let can_edit = user.principal.can_write(scope, facts.as_ref());
+    let enterprises = state
+        .store
+        .enterprises(&ctx.region.code)
+        .await?
+        .into_iter()
+        .filter(|e| e.track_id == Some(id))
+        .collect();
+    let html = TrackTemplate {
+        layout: Layout::new(&detail.track.name, "system", &user, &ctx),
+        detail,
+        targets,
+        enterprises,
+        can_edit,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+#[derive(Template)]
+#[template(path = "town.html")]
+struct TownTemplate {
+    layout: Layout,
+    town: store::reference::Town,
+    targets: Vec<TargetView>,
+    host_areas: Vec<store::reference::HostArea>,
+    enterprises: Vec<store::reference::Enterprise>,
+}
+
+pub async fn town(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&raw, "镇街")?;
+    let town = state
+        .store
+        .town(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("镇街 {id}")))?;
+    let scope = Scope::of(ScopeKind::Town, id);
+    if !user.principal.can_read(scope) {
+        return Err(AppError::Forbidden(format!("{}的数据仅对本镇街开放", town.name)).into());
+    }
+    let mut query = query;
+    query.region.get_or_insert(town.region_code.clone());
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let rows = state
+        .store
+        .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
+        .await?;
+    let mine: Vec<_> = rows.into_iter().filter(|r| r.scope() == scope).collect();
+    let targets = readable_tree(
+        &mine,
+        &user.principal,
+        ctx.elapsed(),
+        &state.config.thresholds,
+    );
+    let host_areas = state
+        .store
+        .host_areas(&ctx.region.code)
+        .await?
+        .into_iter()
+        .filter(|h| h.town_id == Some(id))
+        .collect();
+    let enterprises = state
+        .store
+        .enterprises(&ctx.region.code)
+        .await?
+        .into_iter()
+        .filter(|e| e.town_id == Some(id))
+        .collect();
+    let html = TownTemplate {
+        layout: Layout::new(&town.name, "overview", &user, &ctx),
+        town,
+        targets,
+        host_areas,
+        enterprises,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+// ----- one target -------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "target.html")]
+struct TargetTemplate {
+    layout: Layout,
+    target: TargetView,
+    children: Vec<TargetView>,
+    actuals: Vec<(ActualRecord, String)>,
+    changes: Vec<AuditRecord>,
+    can_edit: bool,
+    error: Option<String>,
+    form: HashMap<String, String>,
+    today: String,
+}
+
+impl TargetTemplate {
+    fn field(&self, name: &str) -> String {
+        self.form.get(name).cloned().unwrap_or_default()
+    }
+
+    fn stamp(&self, at: &str) -> String {
+        stamp(at)
+    }
+}
+
+/// "2025-09-30T08:00:00Z" → "2025-09-30 08:00:00" (UTC).
+pub fn stamp(at: &str) -> String {
+    at.replace('T', " ").trim_end_matches('Z').to_string()
+}
+
+/// Loads a target the user may read, with its access facts.
+pub(crate) async fn readable_target(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    as_of: &str,
+) -> Result<(store::targets::TargetRow, bool), AppError> {
+    let row = state
+        .store
+        .target(id, as_of)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("目标 {id}")))?;
+    let scope = row.scope();
+    if !user.principal.can_read(scope) {
+        // Another scope's targets are not acknowledged to exist.
+        return Err(AppError::NotFound(format!("目标 {id}")));
+    }
+    let facts = match scope.kind {
+        ScopeKind::Track => match scope.id {
+            Some(t) => state.store.track_facts(t).await?,
+            None => None,
+        },
+        _ => None,
+    };
+    let can_write = user.principal.can_write(scope, facts.as_ref());
+    Ok((row, can_write))
+}
+
+async fn render_target(
+    state: &AppState,
+    user: &CurrentUser,
+    ctx: &ViewContext,
+    id: i64,
+    error: Option<String>,
+    form: HashMap<String, String>,
+) -> Result<String, AppError> {
+    let (row, can_edit) = readable_target(state, user, id, &ctx.as_of).await?;
+    let t = &state.config.thresholds;
+    let target = TargetView::build(&row, ctx.elapsed(), t);
+    let all = state
+        .store
+        .targets(&row.region_code, row.year as i32, &ctx.as_of)
+        .await?;
+    let children = readable_tree(
+        &all.into_iter()
+            .filter(|r| r.parent_id == Some(id))
+            .collect::<Vec<_>>(),
+        &user.principal,
+        ctx.elapsed(),
+        t,
+    );
+    let unit = row.unit();
+    let actuals = state
+        .store
+        .actuals(id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let text = Quantity::from_raw(unit, a.value).text();
+            (a, text)
+        })
+        .collect();
+    let changes = state
+        .store
+        .list_audit(&AuditFilter {
+            entity: Some("target".into()),
+            entity_id: Some(id.to_string()),
+            limit: 50,
+            offset: 0,
+        })
+        .await?;
+    Ok(TargetTemplate {
+        layout: Layout::new(&row.name, "overview", user, ctx),
+        target,
+        children,
+        actuals,
+        changes,
+        can_edit,
+        error,
+        form,
+        today: ctx.as_of.clone(),
+    }
+    .render()?)
+}
+
+pub async fn target(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&raw, "目标")?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let html = render_target(&state, &user, &ctx, id, None, HashMap::new()).await?;
+    Ok(respond(html, &ctx))
+}
+
+/// Parses the fields of the "record an actual value" form.
+fn parse_actual_form(
+    form: &HashMap<String, String>,
+    unit: domain::Unit,
+    target_id: i64,
+) -> Result<NewActual, AppError> {
+    let value = form.get("value").map(String::as_str).unwrap_or("");
+    let value = Quantity::parse(value, unit)
+        .map_err(|e| AppError::bad_field("value", format!("完成值：{e}")))?;
+    let as_of = form
+        .get("as_of")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    domain::period::parse_date(&as_of).map_err(|_| {
+        AppError::bad_field("as_of", format!("截至日期“{as_of}”格式应为 2025-09-30"))
+    })?;
+    let source = match form
+        .get("source")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => BoundedText::parse(s, "数据来源", 100)
+            .map_err(|e| AppError::bad_field("source", e.to_string()))?
+            .into_string(),
+        None => String::new(),
+    };
+    let note = match form.get("note").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(s) => BoundedText::parse_multiline(s, "备注", 500)
+            .map_err(|e| AppError::bad_field("note", e.to_string()))?
+            .into_string(),
+        None => String::new(),
+    };
+    Ok(NewActual {
+        target_id,
+        value: value.raw,
+        as_of,
+        source,
+        note,
+    })
+}
+
+/// Handles a target form: checks CSRF and permission, applies `change`, and re-renders the
+/// page with the error and the user's input when it fails.
+async fn target_form<F, Fut>(
+    state: AppState,
+    user: CurrentUser,
+    headers: HeaderMap,
+    raw: String,
+    form: HashMap<String, String>,
+    change: F,
+) -> Result<Response, PageError>
+where
+    F: FnOnce(AppState, CurrentUser, store::targets::TargetRow, HashMap<String, String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
+    user.check_form_csrf(&form)?;
+    let id = parse_id(&raw, "目标")?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let (row, can_write) = readable_target(&state, &user, id, &ctx.as_of).await?;
+    if !can_write {
+        return Err(AppError::Forbidden("您无权修改该目标".into()).into());
+    }
+    match change(state.clone(), user.clone(), row, form.clone()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/targets/{id}")).into_response()),
+        Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
+            let status = e.status();
+            let html =
+                render_target(&state, &user, &ctx, id, Some(e.public_message()), form).await?;
+            Ok((status, Html(html)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn record_actual(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    target_form(
+        state,
+        user,
+        headers,
+        raw,
+        form,
+        |state, user, row, form| async move {
+            let new = parse_actual_form(&form, row.unit(), row.id)?;
+            let mut tx = state.store.begin_write().await?;
+            tx.record_actual(&user.actor(), &new).await?;
+            tx.commit().await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+pub async fn update_value(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    target_form(
+        state,
+        user,
+        headers,
+        raw,
+        form,
+        |state, user, row, form| async move {
+            let value = form.get("target_value").map(String::as_str).unwrap_or("");
+            let value = Quantity::parse(value, row.unit())
+                .map_err(|e| AppError::bad_field("target_value", format!("目标值：{e}")))?;
+            let reason = BoundedText::parse(
+                form.get("reason").map(String::as_str).unwrap_or(""),
+                "调整原因",
+                200,
+            )
+            .map_err(|e| AppError::bad_field("reason", e.to_string()))?;
+            let mut tx = state.store.begin_write().await?;
+            tx.update_target_value(&user.actor(), row.id, value.raw, reason.as_str())
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+// ----- audit log --------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    layout: Layout,
+    entries: Vec<AuditRecord>,
+    next_offset: Option<i64>,
+    total: i64,
+}
+
+impl AuditTemplate {
+    fn stamp(&self, at: &str) -> String {
+        stamp(at)
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditQuery {
+    pub offset: Option<String>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
+    if !matches!(user.principal.role, Role::Admin | Role::Office) {
+        return Err(
+            AppError::Forbidden("审计日志仅对系统管理员和经济运行办公室开放".into()).into(),
+        );
+    }
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let offset = q
+        .offset
+        .as_deref()
+        .and_then(|o| o.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let page = 100;
+    let entries = state
+        .store
+        .list_audit(&AuditFilter {
+            entity: None,
+            entity_id: None,
+            limit: page,
+            offset,
+        })
+        .await?;
+    let total = state.store.count_audit().await?;
+    let next_offset = (offset + page < total).then_some(offset + page);
+    let html = AuditTemplate {
+        layout: Layout::new("审计日志", "audit", &user, &ctx),
+        entries,
+        next_offset,
+        total,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
