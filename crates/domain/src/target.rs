@@ -339,6 +339,12 @@ impl Progress {
                         Some(_) => Status::Red,
                     }
                 };
+                // A growth rate or share is not "completed" by a fraction of its target.
+                let completion = if target.unit == Unit::Percent {
+                    None
+                } else {
+                    completion
+                };
                 Self {
                     completion,
                     elapsed_share,
@@ -448,6 +454,10 @@ mod tests {
         );
         assert_eq!(p.status, Status::Yellow);
         assert!(p.difference.is_some_and(|d| (d + 0.5).abs() < 1e-9));
+        assert_eq!(
+            p.completion, None,
+            "a growth rate is not a fraction of its target"
+        );
         let p = Progress::assess(
             TargetKind::Level,
             q("9", Unit::Percent),

@@ -1,0 +1,495 @@
+//! The storage contract: every test here runs on SQLite and on PostgreSQL, through the same
+//! store code path. PostgreSQL tests need `ECONOPS_TEST_PG_URL` (the test script sets it).
+
+use domain::{RegionCode, Role, Scope, ScopeKind, TargetKind, Unit};
+use store::reference::NewNamed;
+use store::targets::{NewActual, NewTarget};
+use store::testing::fresh_store;
+use store::users::{LoginOutcome, NewUser};
+use store::{Actor, Dialect, Store, StoreError};
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(store::Dialect::Sqlite).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(store::Dialect::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+on_both!(
+    migrations_are_idempotent,
+    duplicates_and_dangling_references_are_refused,
+    actual_values_keep_their_history,
+    target_edits_are_audited,
+    history_tables_are_append_only,
+    failed_writes_change_nothing,
+    users_sign_in_and_get_locked_out,
+    sessions_and_tokens_resolve_to_their_user,
+    optional_values_round_trip,
+);
+
+async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
+    fresh_store(dialect).await.expect("a fresh test database")
+}
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).expect("valid region code")
+}
+
+/// A region with one town and a city target of 200 projects.
+async fn seed(store: &Store) -> (i64, i64) {
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.insert_region(&actor(), &code("370281"), "胶州市", None)
+        .await
+        .expect("region");
+    let town = tx
+        .insert_town(
+            &actor(),
+            &NewNamed {
+                region_code: "370281".into(),
+                code: "jiaoxi".into(),
+                name: "胶西街道".into(),
+                kind: "street".into(),
+                is_sample: false,
+            },
+        )
+        .await
+        .expect("town");
+    let target = tx
+        .insert_target(
+            &actor(),
+            &NewTarget {
+                region_code: "370281".into(),
+                year: 2025,
+                code: "signed-projects".into(),
+                metric: "signed_projects".into(),
+                name: "新签约项目".into(),
+                unit: Unit::Count,
+                kind: TargetKind::Cumulative,
+                value: 200,
+                scope: Scope::city(),
+                parent_id: None,
+                source: "《胶州方案》".into(),
+                is_sample: false,
+            },
+        )
+        .await
+        .expect("target");
+    tx.commit().await.expect("commit");
+    (town, target)
+}
+
+async fn migrations_are_idempotent(dialect: Dialect) {
+    let Some((store, db)) = store_for(dialect).await else {
+        return;
+    };
+    store.migrate().await.expect("second migrate is a no-op");
+    let again = Store::open(&db.url).await.expect("reopen");
+    assert!(again.list_regions().await.expect("query").is_empty());
+}
+
+async fn duplicates_and_dangling_references_are_refused(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let err = tx
+        .insert_region(&actor(), &code("370281"), "重复", None)
+        .await
+        .expect_err("duplicate");
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("370281")),
+        "{err:?}"
+    );
+    drop(tx);
+    let mut tx = store.begin_write().await.expect("begin");
+    let err = tx
+        .insert_region(&actor(), &code("370282"), "即墨", Some(&code("379900")))
+        .await
+        .expect_err("unknown parent");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    drop(tx);
+    let mut tx = store.begin_write().await.expect("begin");
+    let err = tx
+        .insert_target(
+            &actor(),
+            &NewTarget {
+                region_code: "370281".into(),
+                year: 2025,
+                code: "x".into(),
+                metric: "x".into(),
+                name: "x".into(),
+                unit: Unit::Count,
+                kind: TargetKind::Cumulative,
+                value: 1,
+                scope: Scope::of(ScopeKind::Town, 9999),
+                parent_id: None,
+                source: String::new(),
+                is_sample: false,
+            },
+        )
+        .await
+        .expect_err("unknown town");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+}
+
+async fn actual_values_keep_their_history(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (_, target) = seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    for (as_of, value) in [("2025-03-31", 40), ("2025-06-30", 92), ("2025-09-30", 140)] {
+        tx.record_actual(
+            &actor(),
+            &NewActual {
+                target_id: target,
+                value,
+                as_of: as_of.into(),
+                source: "月报".into(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect("record");
+    }
+    tx.commit().await.expect("commit");
+    let at = |d: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .target(target, d)
+                .await
+                .expect("query")
+                .expect("found")
+                .actual
+        }
+    };
+    assert_eq!(at("2025-02-28").await, None);
+    assert_eq!(at("2025-06-30").await, Some(92));
+    assert_eq!(at("2025-08-31").await, Some(92));
+    assert_eq!(at("2025-12-31").await, Some(140));
+    let history = store.actuals(target).await.expect("history");
+    assert_eq!(
+        history.iter().map(|a| a.value).collect::<Vec<_>>(),
+        vec![140, 92, 40]
+    );
+    assert_eq!(history[0].recorded_by_name, "test");
+
+    let mut tx = store.begin_write().await.expect("begin");
+    let err = tx
+        .record_actual(
+            &actor(),
+            &NewActual {
+                target_id: target,
+                value: 1,
+                as_of: "2024-12-31".into(),
+                source: String::new(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect_err("outside the year");
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+}
+
+async fn target_edits_are_audited(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (_, target) = seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.update_target_value(&Actor::system("office"), target, 210, "市委调整")
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+    let row = store
+        .target(target, "2025-12-31")
+        .await
+        .expect("query")
+        .expect("found");
+    assert_eq!(row.value, 210);
+    let log = store
+        .list_audit(&store::audit::AuditFilter {
+            entity: Some("target".into()),
+            entity_id: Some(target.to_string()),
+            limit: 10,
+            offset: 0,
+        })
+        .await
+        .expect("audit");
+    let update = log
+        .iter()
+        .find(|e| e.action == "update")
+        .expect("an update entry");
+    assert_eq!(update.actor, "office");
+    assert_eq!(update.before_json.as_deref(), Some(r#"{"value":200}"#));
+    assert!(update
+        .after_json
+        .as_deref()
+        .is_some_and(|a| a.contains("210") && a.contains("市委调整")));
+    assert!(
+        update.summary.contains("200 个") && update.summary.contains("210 个"),
+        "{}",
+        update.summary
+    );
+}
+
+async fn history_tables_are_append_only(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (_, target) = seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.record_actual(
+        &actor(),
+        &NewActual {
+            target_id: target,
+            value: 5,
+            as_of: "2025-01-31".into(),
+            source: String::new(),
+            note: String::new(),
+        },
+    )
+    .await
+    .expect("record");
+    tx.commit().await.expect("commit");
+    for sql in [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+        "UPDATE target_actuals SET value = 999",
+        "DELETE FROM target_actuals",
+    ] {
+        let result = sqlx::query(sql).execute(store.pool()).await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    assert!(store.count_audit().await.expect("count") > 0);
+}
+
+async fn failed_writes_change_nothing(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let before = store.count_audit().await.expect("count");
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.insert_town(
+        &actor(),
+        &NewNamed {
+            region_code: "370281".into(),
+            code: "fuan".into(),
+            name: "阜安街道".into(),
+            kind: "street".into(),
+            is_sample: false,
+        },
+    )
+    .await
+    .expect("first write succeeds inside the transaction");
+    let err = tx
+        .insert_town(
+            &actor(),
+            &NewNamed {
+                region_code: "370281".into(),
+                code: "jiaoxi".into(),
+                name: "胶西街道".into(),
+                kind: "street".into(),
+                is_sample: false,
+            },
+        )
+        .await
+        .expect_err("duplicate");
+    assert!(matches!(err, StoreError::Conflict(_)));
+    drop(tx);
+    assert_eq!(
+        store.towns("370281").await.expect("towns").len(),
+        1,
+        "the first insert was rolled back"
+    );
+    assert_eq!(store.count_audit().await.expect("count"), before);
+}
+
+async fn users_sign_in_and_get_locked_out(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (town, _) = seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.create_user(
+        &actor(),
+        &NewUser {
+            username: "jiaoxi".into(),
+            display_name: "胶西街道".into(),
+            password: "right password".into(),
+            role: Role::Town,
+            region_code: Some("370281".into()),
+            person_id: None,
+            department_id: None,
+            town_id: Some(town),
+        },
+    )
+    .await
+    .expect("create");
+    let err = tx
+        .create_user(
+            &actor(),
+            &NewUser {
+                username: "nobody".into(),
+                display_name: "x".into(),
+                password: "short".into(),
+                role: Role::Viewer,
+                region_code: None,
+                person_id: None,
+                department_id: None,
+                town_id: None,
+            },
+        )
+        .await
+        .expect_err("short password");
+    assert!(matches!(err, StoreError::Invalid(_)));
+    tx.commit().await.expect("commit");
+
+    match store
+        .login("jiaoxi", "right password")
+        .await
+        .expect("login")
+    {
+        LoginOutcome::Ok(u) => {
+            assert_eq!(u.principal().role, Role::Town);
+            assert_eq!(u.principal().town_id, Some(town));
+        }
+        other => panic!("expected success, got {other:?}"),
+    }
+    assert!(matches!(
+        store.login("nobody", "x").await.expect("login"),
+        LoginOutcome::Invalid
+    ));
+    for _ in 0..4 {
+        assert!(matches!(
+            store.login("jiaoxi", "wrong").await.expect("login"),
+            LoginOutcome::Invalid
+        ));
+    }
+    assert!(matches!(
+        store.login("jiaoxi", "wrong").await.expect("login"),
+        LoginOutcome::Locked { .. }
+    ));
+    assert!(
+        matches!(
+            store
+                .login("jiaoxi", "right password")
+                .await
+                .expect("login"),
+            LoginOutcome::Locked { .. }
+        ),
+        "even the right password waits out the lock"
+    );
+}
+
+async fn sessions_and_tokens_resolve_to_their_user(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let id = tx
+        .create_user(
+            &actor(),
+            &NewUser {
+                username: "office".into(),
+                display_name: "办公室".into(),
+                password: "office password".into(),
+                role: Role::Office,
+                region_code: Some("370281".into()),
+                person_id: None,
+                department_id: None,
+                town_id: None,
+            },
+        )
+        .await
+        .expect("create");
+    let token = tx
+        .create_token(&actor(), "office", "test")
+        .await
+        .expect("token");
+    tx.commit().await.expect("commit");
+    assert!(token.starts_with("eo_"));
+    assert_eq!(
+        store.token_user(&token).await.expect("query").map(|u| u.id),
+        Some(id)
+    );
+    assert!(store
+        .token_user("eo_forged")
+        .await
+        .expect("query")
+        .is_none());
+    let (session, csrf) = store.create_session(id).await.expect("session");
+    let (user, stored_csrf) = store
+        .session(&session)
+        .await
+        .expect("query")
+        .expect("live session");
+    assert_eq!((user.id, stored_csrf), (id, csrf));
+    store.delete_session(&session).await.expect("delete");
+    assert!(store.session(&session).await.expect("query").is_none());
+}
+
+async fn optional_values_round_trip(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.insert_host_area(
+        &actor(),
+        &store::reference::NewHostArea {
+            region_code: "370281".into(),
+            code: "park".into(),
+            name: "智能制造装备产业园".into(),
+            kind: "park".into(),
+            town_id: None,
+            attributes: vec!["高端装备".into(), "工业母机".into()],
+            is_sample: false,
+        },
+    )
+    .await
+    .expect("host area");
+    tx.commit().await.expect("commit");
+    let areas = store.host_areas("370281").await.expect("areas");
+    assert_eq!(areas.len(), 1);
+    assert_eq!(areas[0].town_id, None);
+    assert_eq!(areas[0].town_name, None);
+    assert_eq!(areas[0].attributes, "高端装备、工业母机");
+}
+
+#[tokio::test]
+async fn sqlite_backup_is_a_consistent_copy() {
+    let Some((store, db)) = store_for(Dialect::Sqlite).await else {
+        return;
+    };
+    seed(&store).await;
+    let out = std::path::PathBuf::from(db.url.trim_start_matches("sqlite://"))
+        .with_file_name("backup.db");
+    store.backup(&out).await.expect("backup");
+    let copy = Store::open(out.to_str().expect("utf-8"))
+        .await
+        .expect("open the copy");
+    assert_eq!(copy.list_regions().await.expect("regions").len(), 1);
+    assert!(
+        matches!(store.backup(&out).await, Err(StoreError::Backup(_))),
+        "never overwrites"
+    );
+}
