@@ -47,6 +47,17 @@ test('overview shows the signed-projects target with its tiers', async () => {
 
     const targets = await page.locator('[data-target="signed-projects"]').count();
     assert.ok(targets > 0, 'no element with data-target="signed-projects" on /');
+    // The 200 signed projects broken into 60 / 120 / 20 by tier, each with its 序时进度 status word.
+    for (const [code, value] of [['signed-projects', '200 个'], ['signed-projects-focus', '60 个'], ['signed-projects-key', '120 个'], ['signed-projects-layout', '20 个']]) {
+      const row = await page.locator(`[data-target="${code}"]`).first().innerText();
+      assert.ok(row.includes(value), `${code} row lacks ${value}: ${row}`);
+      assert.match(row, /正常|关注|滞后/, `${code} row has no status word: ${row}`);
+    }
+    const layoutRow = await page.locator('[data-target="signed-projects-layout"]').first().innerText();
+    assert.ok(layoutRow.includes('滞后'), `the layout tier (7 of 20 at 75 %) is behind: ${layoutRow}`);
+    // The progress chart was drawn by ECharts from the embedded assets.
+    assert.ok(await page.locator('[data-chart="progress"] svg').count() > 0, 'the progress chart did not render');
+    assert.deepEqual(pageErrors, [], 'the page raised JavaScript errors');
 
     await mkdir(SHOT_DIR, { recursive: true });
     await page.screenshot({ path: path.join(SHOT_DIR, 'overview.png'), fullPage: true });
