@@ -15,6 +15,13 @@ use store::{Actor, Store};
 pub const DEMO_TOML: &str = include_str!("../demo/jiaozhou-2025.toml");
 pub const DEMO_PASSWORD: &str = "econops-demo";
 
+/// The demo's statistics (January–September 2025), loaded through the same import path as a
+/// user's files.
+const LOCATE_INDICATORS: &str = include_str!("../demo/locate/indicators.csv");
+const LOCATE_INDUSTRIES: &str = include_str!("../demo/locate/industries.csv");
+const LOCATE_DRIVERS: &str = include_str!("../demo/locate/drivers.csv");
+const LOCATE_OBSERVATIONS: &str = include_str!("../demo/locate/observations.csv");
+
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("demo data is not valid TOML: {0}")]
@@ -23,6 +30,10 @@ pub enum DemoError {
     Invalid(String),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error("demo statistics: {0}")]
+    Import(#[from] web::importing::ImportError),
+    #[error("demo statistics: {0}")]
+    Rejected(#[from] io::ImportErrors),
 }
 
 #[derive(Debug, Deserialize)]
@@ -499,5 +510,21 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
         .await?;
     }
     tx.commit().await?;
+    load_statistics(store, &rc, r.year).await?;
     Ok(data)
+}
+
+/// Loads the demo's indicator catalogue, accounting model and observations.
+async fn load_statistics(store: &Store, region: &str, year: i32) -> Result<(), DemoError> {
+    let actor = Actor::system("demo");
+    let csv = |name: &str, text: &str| io::table::read_csv(name, text.as_bytes());
+    let indicators = csv("indicators.csv", LOCATE_INDICATORS)?;
+    web::importing::indicators(store, &actor, &indicators, Some((region, year)), true).await?;
+    let industries = csv("industries.csv", LOCATE_INDUSTRIES)?;
+    let drivers = csv("drivers.csv", LOCATE_DRIVERS)?;
+    web::importing::model(store, &actor, region, year, &industries, &drivers, true).await?;
+    let observations = csv("observations.csv", LOCATE_OBSERVATIONS)?;
+    web::importing::observations(store, &actor, region, &observations, true, &mut |_, _| {})
+        .await?;
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! is here so that tests can check the command-line definition and run the commands.
 
 pub mod demo;
+pub mod report;
 
 use clap::{Args, Parser, Subcommand};
 use domain::{RegionCode, Role};
@@ -78,6 +79,71 @@ pub enum Command {
     Region {
         #[command(subcommand)]
         command: RegionCommand,
+    },
+    /// Import statistics from .csv or .xlsx (all-or-nothing, every rejected cell reported).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Where the year stands: GDP accounting and the indicators that hold it back (找位置).
+    Analyze {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        region: String,
+        /// Period: 2025-09 (months 1–9) or 2025-Q3.
+        #[arg(long)]
+        period: String,
+        /// GDP growth target in %, instead of the region's target for the year.
+        #[arg(long)]
+        target: Option<f64>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// The indicator catalogue: code,name,unit,frequency,kind,nominal,deflator,target_growth_pct
+    Indicators {
+        file: PathBuf,
+        /// Region whose targets the target_growth_pct column gives.
+        #[arg(long, requires = "year")]
+        region: Option<String>,
+        #[arg(long, requires = "region")]
+        year: Option<i32>,
+        /// Check only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// The accounting model of a region and year: industries (code,name,weight,assumed_growth_pct)
+    /// and drivers (industry,indicator,coefficient).
+    Model {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        industries: PathBuf,
+        #[arg(long)]
+        drivers: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Observations of a region: period,indicator,ytd_value,ytd_growth_pct,last_year_total
+    Observations {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
 }
 
@@ -171,6 +237,12 @@ pub enum CliError {
     Demo(#[from] demo::DemoError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Import(#[from] web::importing::ImportError),
+    #[error("{0}")]
+    Rejected(#[from] io::ImportErrors),
+    #[error("{0}")]
+    Locate(#[from] web::locate::LocateError),
 }
 
 pub fn main() -> ExitCode {
@@ -326,6 +398,41 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("已备份到 {}", out.display());
             Ok(())
         }
+        Command::Import { command } => import_command(command).await,
+        Command::Analyze {
+            db,
+            region,
+            period,
+            target,
+            json,
+        } => {
+            let period =
+                domain::Period::parse(&period).map_err(|e| CliError::Usage(e.to_string()))?;
+            if let Some(t) = target {
+                if !t.is_finite() || !(-50.0..=50.0).contains(&t) {
+                    return Err(CliError::Usage(format!("--target {t} 不在 −50 到 50 之间")));
+                }
+            }
+            let store = Store::open(&db.db).await?;
+            let report = web::locate::build_report(
+                &store,
+                &region,
+                period,
+                target,
+                &analytics::WarningRules::default(),
+            )
+            .await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report)
+                        .map_err(|e| CliError::Usage(e.to_string()))?
+                );
+            } else {
+                print!("{}", report::locate_text(&report));
+            }
+            Ok(())
+        }
         Command::Region { command } => match command {
             RegionCommand::Add {
                 code,
@@ -362,6 +469,88 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         },
     }
+}
+
+/// Prints an import's progress on standard error.
+fn progress_printer() -> impl FnMut(usize, usize) + Send {
+    let mut last = 0;
+    move |done, total| {
+        if total >= 10_000 && (done == total || done >= last + 10_000) {
+            last = done;
+            eprintln!("  已检查 {done}/{total} 行");
+        }
+    }
+}
+
+fn summary(s: &web::importing::ImportSummary) {
+    if s.written {
+        println!("导入成功：{}", s.message);
+    } else {
+        println!("检查通过（未写入）：{}", s.message);
+    }
+}
+
+async fn import_command(command: ImportCommand) -> Result<(), CliError> {
+    let actor = cli_actor();
+    match command {
+        ImportCommand::Indicators {
+            file,
+            region,
+            year,
+            dry_run,
+            db,
+        } => {
+            let table = io::table::read(&file)?;
+            let store = Store::open(&db.db).await?;
+            let targets = region.as_deref().zip(year);
+            summary(&web::importing::indicators(&store, &actor, &table, targets, !dry_run).await?);
+        }
+        ImportCommand::Model {
+            region,
+            year,
+            industries,
+            drivers,
+            dry_run,
+            db,
+        } => {
+            let (industries, drivers) = (io::table::read(&industries)?, io::table::read(&drivers)?);
+            let store = Store::open(&db.db).await?;
+            summary(
+                &web::importing::model(
+                    &store,
+                    &actor,
+                    &region,
+                    year,
+                    &industries,
+                    &drivers,
+                    !dry_run,
+                )
+                .await?,
+            );
+        }
+        ImportCommand::Observations {
+            file,
+            region,
+            dry_run,
+            db,
+        } => {
+            let table = io::table::read(&file)?;
+            let store = Store::open(&db.db).await?;
+            let mut progress = progress_printer();
+            summary(
+                &web::importing::observations(
+                    &store,
+                    &actor,
+                    &region,
+                    &table,
+                    !dry_run,
+                    &mut progress,
+                )
+                .await?,
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn user_command(command: UserCommand) -> Result<(), CliError> {

@@ -12,13 +12,22 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    portable: include_str!("../migrations/0001_foundation.sql"),
-    sqlite: include_str!("../migrations/0001_append_only.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_append_only.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        portable: include_str!("../migrations/0001_foundation.sql"),
+        sqlite: include_str!("../migrations/0001_append_only.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_append_only.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "locate",
+        portable: include_str!("../migrations/0002_locate.sql"),
+        sqlite: include_str!("../migrations/0002_append_only.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_append_only.postgres.sql"),
+    },
+];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
     let id = match dialect {

@@ -35,6 +35,9 @@ on_both!(
     users_sign_in_and_get_locked_out,
     sessions_and_tokens_resolve_to_their_user,
     optional_values_round_trip,
+    indicators_are_upserted_with_history,
+    observations_keep_revisions_and_answer_as_of,
+    models_are_versioned,
 );
 
 async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
@@ -492,4 +495,238 @@ async fn sqlite_backup_is_a_consistent_copy() {
         matches!(store.backup(&out).await, Err(StoreError::Backup(_))),
         "never overwrites"
     );
+}
+
+fn indicator(code: &str, deflator: Option<&str>) -> store::locate::NewIndicator {
+    store::locate::NewIndicator {
+        code: code.into(),
+        name: format!("指标{code}"),
+        unit: "亿元".into(),
+        frequency: "monthly".into(),
+        kind: "accounting".into(),
+        nominal: deflator.is_some(),
+        stock: false,
+        deflator: deflator.map(String::from),
+        owner_department: "市统计局".into(),
+    }
+}
+
+fn obs(
+    period: &str,
+    code: &str,
+    value: Option<f64>,
+    growth: Option<f64>,
+) -> store::locate::NewObservation {
+    store::locate::NewObservation {
+        period: domain::Period::parse(period).expect("period"),
+        indicator: code.into(),
+        ytd_value: value,
+        ytd_growth: growth,
+        last_year_total: value.map(|v| v * 1.4),
+    }
+}
+
+async fn indicators_are_upserted_with_history(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.upsert_indicator(&actor(), &indicator("cpi", None))
+        .await
+        .expect("insert");
+    tx.upsert_indicator(&actor(), &indicator("sales", Some("cpi")))
+        .await
+        .expect("insert");
+    tx.set_indicator_target(&actor(), "370281", 2025, "sales", 8.0)
+        .await
+        .expect("target");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin_write().await.expect("begin");
+    let mut renamed = indicator("sales", Some("cpi"));
+    renamed.name = "限上零售额".into();
+    tx.upsert_indicator(&actor(), &renamed)
+        .await
+        .expect("update");
+    tx.set_indicator_target(&actor(), "370281", 2025, "sales", 7.5)
+        .await
+        .expect("target");
+    tx.commit().await.expect("commit");
+    let all = store.indicators().await.expect("catalogue");
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        all.iter()
+            .find(|k| k.code == "sales")
+            .map(|k| k.name.as_str()),
+        Some("限上零售额")
+    );
+    assert_eq!(
+        store
+            .indicator_targets("370281", 2025)
+            .await
+            .expect("targets"),
+        vec![("sales".to_string(), 7.5)]
+    );
+    let log = store
+        .list_audit(&store::audit::AuditFilter {
+            entity: Some("indicator".into()),
+            entity_id: Some("sales".into()),
+            limit: 10,
+            offset: 0,
+        })
+        .await
+        .expect("audit");
+    assert!(log.iter().any(|e| e.action == "update"
+        && e.before_json
+            .as_deref()
+            .is_some_and(|b| b.contains("指标sales"))));
+    let mut tx = store.begin_write().await.expect("begin");
+    let err = tx
+        .upsert_indicator(&actor(), &indicator("bad", Some("nowhere")))
+        .await
+        .expect_err("unknown deflator");
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+}
+
+async fn observations_keep_revisions_and_answer_as_of(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.upsert_indicator(&actor(), &indicator("va", None))
+        .await
+        .expect("insert");
+    tx.upsert_indicator(&actor(), &indicator("agri", None))
+        .await
+        .expect("insert");
+    // A NULL level first and real numbers after: both databases must take the mix.
+    tx.add_observations(
+        &actor(),
+        "370281",
+        &[
+            obs("2025-08", "va", None, Some(5.8)),
+            obs("2025-09", "va", Some(120.5), Some(6.1)),
+            obs("2025-Q2", "agri", Some(50.0), Some(4.0)),
+        ],
+        "first.csv",
+    )
+    .await
+    .expect("import");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.add_observations(
+        &actor(),
+        "370281",
+        &[obs("2025-09", "va", None, Some(6.0))],
+        "revision.csv",
+    )
+    .await
+    .expect("revision");
+    tx.commit().await.expect("commit");
+
+    let at_sept = store
+        .observations_as_of("370281", 2025, 9)
+        .await
+        .expect("query");
+    let va = at_sept.iter().find(|o| o.indicator == "va").expect("va");
+    assert_eq!(
+        (va.period.as_str(), va.ytd_growth, va.ytd_value),
+        ("2025-09", Some(6.0), None),
+        "the revision wins"
+    );
+    let agri = at_sept
+        .iter()
+        .find(|o| o.indicator == "agri")
+        .expect("agri");
+    assert_eq!(
+        (agri.period.as_str(), agri.end_month),
+        ("2025-Q2", 6),
+        "a quarterly indicator answers with its last quarter"
+    );
+    let at_aug = store
+        .observations_as_of("370281", 2025, 8)
+        .await
+        .expect("query");
+    assert_eq!(
+        at_aug
+            .iter()
+            .find(|o| o.indicator == "va")
+            .and_then(|o| o.ytd_growth),
+        Some(5.8)
+    );
+    let year = store
+        .observations_of_year("370281", 2025)
+        .await
+        .expect("series");
+    assert_eq!(
+        year.iter().filter(|o| o.indicator == "va").count(),
+        2,
+        "one row per period, latest revision"
+    );
+    assert_eq!(
+        store.observed_periods("370281").await.expect("periods")[0],
+        "2025-09"
+    );
+    assert!(
+        sqlx::query("DELETE FROM observations")
+            .execute(store.pool())
+            .await
+            .is_err(),
+        "append-only"
+    );
+}
+
+async fn models_are_versioned(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let industry = |code: &str, weight: f64, assumed: Option<f64>| store::locate::ModelIndustry {
+        code: code.into(),
+        name: code.into(),
+        weight,
+        assumed_growth: assumed,
+        ordinal: 1,
+    };
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.upsert_indicator(&actor(), &indicator("va", None))
+        .await
+        .expect("insert");
+    tx.create_model(
+        &actor(),
+        "370281",
+        2025,
+        &[industry("a", 0.5, Some(3.0)), industry("b", 0.5, None)],
+        &[store::locate::ModelDriver {
+            industry: "b".into(),
+            indicator: "va".into(),
+            coefficient: 1.0,
+        }],
+        "v1",
+    )
+    .await
+    .expect("v1");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.create_model(
+        &actor(),
+        "370281",
+        2025,
+        &[industry("a", 1.0, Some(4.0))],
+        &[],
+        "v2",
+    )
+    .await
+    .expect("v2");
+    tx.commit().await.expect("commit");
+    let model = store
+        .model("370281", 2025)
+        .await
+        .expect("query")
+        .expect("a model");
+    assert_eq!(model.source, "v2");
+    assert_eq!(model.industries.len(), 1);
+    assert_eq!(model.industries[0].assumed_growth, Some(4.0));
+    assert!(store.model("370281", 2024).await.expect("query").is_none());
 }

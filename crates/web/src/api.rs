@@ -503,3 +503,54 @@ pub async fn audit(
         .await?;
     Ok(Json(json!({ "entries": entries })))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AnalysisQuery {
+    pub period: Option<String>,
+    pub target: Option<String>,
+}
+
+/// Where the year stands: the same report as the 找位置 page and `econops analyze --json`.
+pub async fn analysis(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<AnalysisQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let period = q
+        .period
+        .as_deref()
+        .ok_or_else(|| AppError::bad_field("period", "缺少 period 参数，例如 period=2025-09"))?;
+    let period =
+        domain::Period::parse(period).map_err(|e| AppError::bad_field("period", e.to_string()))?;
+    let target = match q.target.as_deref() {
+        None => None,
+        Some(t) => Some(
+            t.trim_end_matches('%')
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && (-50.0..=50.0).contains(v))
+                .ok_or_else(|| AppError::bad_field("target", format!("目标增速“{t}”无效")))?,
+        ),
+    };
+    let report = crate::locate::build_report(
+        &state.store,
+        &code,
+        period,
+        target,
+        &state.config.warning_rules,
+    )
+    .await
+    .map_err(AppError::from)?;
+    Ok(Json(json!(report)))
+}
+
+/// The indicator catalogue.
+pub async fn indicators(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({ "indicators": state.store.indicators().await? }),
+    ))
+}

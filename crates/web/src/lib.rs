@@ -10,6 +10,9 @@ mod assets;
 mod auth;
 mod context;
 pub mod error;
+pub mod importing;
+pub mod locate;
+mod locate_pages;
 mod pages;
 mod view;
 
@@ -28,11 +31,14 @@ pub struct Config {
     pub thresholds: ProgressThresholds,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Early-warning rules for indicators (找位置).
+    pub warning_rules: analytics::WarningRules,
 }
 
 pub(crate) struct Shared {
     pub store: Store,
     pub config: Config,
+    pub uploads: locate_pages::PendingUploads,
 }
 
 #[derive(Clone)]
@@ -53,7 +59,11 @@ pub struct App {
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
         Self {
-            state: AppState(Arc::new(Shared { store, config })),
+            state: AppState(Arc::new(Shared {
+                store,
+                config,
+                uploads: Default::default(),
+            })),
         }
     }
 
@@ -68,7 +78,16 @@ impl App {
             .route("/targets/{id}", get(pages::target))
             .route("/targets/{id}/actuals", post(pages::record_actual))
             .route("/targets/{id}/value", post(pages::update_value))
-            .route("/audit", get(pages::audit));
+            .route("/audit", get(pages::audit))
+            .route("/locate", get(locate_pages::locate))
+            .route("/locate/indicators/{code}", get(locate_pages::indicator))
+            .route(
+                "/locate/import",
+                get(locate_pages::import_page)
+                    .post(locate_pages::import_upload)
+                    .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+            )
+            .route("/locate/import/confirm", post(locate_pages::import_confirm));
         let api = Router::new()
             .route("/api/openapi.json", get(api::openapi))
             .route("/api/v1/me", get(api::me))
@@ -85,6 +104,8 @@ impl App {
             .route("/api/v1/targets/{id}/actuals", post(api::record_actual))
             .route("/api/v1/tracks/{id}", get(api::track))
             .route("/api/v1/audit", get(api::audit))
+            .route("/api/v1/regions/{code}/analysis", get(api::analysis))
+            .route("/api/v1/indicators", get(api::indicators))
             .route("/api/{*rest}", axum::routing::any(api::not_found));
         Router::new()
             .merge(pages)

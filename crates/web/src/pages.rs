@@ -35,7 +35,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(title: &str, nav: &'static str, user: &CurrentUser, ctx: &ViewContext) -> Self {
+    pub fn new(title: &str, nav: &'static str, user: &CurrentUser, ctx: &ViewContext) -> Self {
         Self {
             title: title.to_string(),
             nav,

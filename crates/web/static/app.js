@@ -25,6 +25,63 @@
     window.addEventListener('resize', function () { chart.resize(); });
   }
 
+  // Industry pulls stacked from 0 up to estimated GDP growth, with the target as a line.
+  function waterfallChart(el, data) {
+    var names = [], base = [], up = [], down = [], acc = 0;
+    data.items.forEach(function (it) {
+      names.push(it.name.length > 6 ? it.name.slice(0, 6) + '…' : it.name);
+      var start = acc; acc += it.pull;
+      base.push(Math.min(start, acc)); up.push(it.pull >= 0 ? it.pull : 0); down.push(it.pull < 0 ? -it.pull : 0);
+    });
+    names.push('GDP'); base.push(0); up.push(data.gdp); down.push(0);
+    var chart = echarts.init(el, null, { renderer: 'svg' });
+    el.style.height = '320px'; chart.resize();
+    chart.setOption({
+      animation: false,
+      grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: function (ps) {
+        var i = ps[0].dataIndex; if (i === data.items.length) { return 'GDP 测算增速 ' + data.gdp.toFixed(2) + '%'; }
+        var it = data.items[i]; return it.name + '<br>拉动 ' + it.pull.toFixed(2) + ' 个百分点<br>较目标 ' + it.drag.toFixed(2) + ' 个百分点'; } },
+      xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: 40, fontSize: 11 } },
+      yAxis: { type: 'value', axisLabel: { formatter: '{value}' }, name: '个百分点' },
+      series: [
+        { type: 'bar', stack: 'w', data: base, itemStyle: { color: 'transparent' }, emphasis: { disabled: true } },
+        { type: 'bar', stack: 'w', data: up.map(function (v, i) { return { value: v, itemStyle: { color: i === names.length - 1 ? '#1559a8' : '#2e7d32' } }; }),
+          label: { show: true, position: 'top', fontSize: 10, formatter: function (p) { return p.value ? p.value.toFixed(2) : ''; } } },
+        { type: 'bar', stack: 'w', data: down, itemStyle: { color: '#c62828' },
+          label: { show: true, position: 'bottom', fontSize: 10, formatter: function (p) { return p.value ? '−' + p.value.toFixed(2) : ''; } },
+          markLine: { symbol: 'none', lineStyle: { color: '#c62828', type: 'dashed' }, label: { position: 'insideEndTop', formatter: '目标 ' + data.target.toFixed(1) + '%' }, data: [{ yAxis: data.target }] } }
+      ]
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+  }
+
+  // Year-to-date growth by period, one line per indicator, its target dashed.
+  function trendChart(el, series) {
+    if (!series || !series.length) { el.textContent = '暂无数据'; return; }
+    var palette = ['#c62828', '#1559a8', '#b7791f', '#2e7d32', '#6a1b9a'];
+    var labels = series[0].points.map(function (p) { return p[0]; });
+    series.forEach(function (s) { s.points.forEach(function (p) { if (labels.indexOf(p[0]) < 0) { labels.push(p[0]); } }); });
+    var chart = echarts.init(el, null, { renderer: 'svg' });
+    el.style.height = '320px'; chart.resize();
+    chart.setOption({
+      animation: false,
+      legend: { top: 0, type: 'scroll' },
+      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return v == null ? '—' : v.toFixed(1) + '%'; } },
+      xAxis: { type: 'category', data: labels },
+      yAxis: { type: 'value', axisLabel: { formatter: '{value}%' }, scale: true },
+      series: series.map(function (s, i) {
+        var colour = palette[i % palette.length];
+        var byLabel = {}; s.points.forEach(function (p) { byLabel[p[0]] = p[1]; });
+        return { name: s.name, type: 'line', symbolSize: 6, itemStyle: { color: colour }, connectNulls: true,
+          data: labels.map(function (l) { return byLabel[l] === undefined ? null : byLabel[l]; }),
+          markLine: { symbol: 'none', silent: true, lineStyle: { color: colour, type: 'dashed', opacity: 0.6 }, label: { show: series.length === 1, formatter: '目标 ' + s.target.toFixed(1) + '%' }, data: [{ yAxis: s.target }] } };
+      })
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+  }
+
   function init(root) {
     if (typeof echarts === 'undefined') { return; }
     (root || document).querySelectorAll('[data-chart]').forEach(function (el) {
@@ -32,7 +89,10 @@
       var source = document.querySelector('[data-chart-data="' + el.dataset.chart + '"]');
       if (!source) { return; }
       var data = JSON.parse(source.textContent);
+      if (data === null) { return; }
       if (el.dataset.chart === 'progress') { progressChart(el, data); }
+      if (el.dataset.chart === 'waterfall') { waterfallChart(el, data); }
+      if (el.dataset.chart === 'trend') { trendChart(el, data); }
       el.dataset.drawn = '1';
     });
   }

@@ -1,0 +1,927 @@
+//! The import contracts. Each import names its canonical columns (the contract) and accepts the
+//! statistics bureau's Chinese headers as aliases; every row is checked and every problem is
+//! reported with its place. Checks that need the database (known indicators, the catalogue's
+//! deflators) take that knowledge as plain data.
+
+use crate::table::{Cell, Row, Table};
+use crate::{ImportErrors, RowError};
+use domain::Period;
+use std::collections::{HashMap, HashSet};
+
+/// A column of an import: its canonical name, the aliases it also answers to, and whether it
+/// must be present.
+pub struct Column {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+fn normalise(h: &str) -> String {
+    h.trim()
+        .to_lowercase()
+        .replace(['（', '('], "(")
+        .replace(['）', ')'], ")")
+        .replace(['％'], "%")
+        .replace([' ', '\u{3000}'], "")
+}
+
+/// Finds each column of `spec` in the table's headers.
+fn locate(table: &Table, spec: &[Column]) -> Result<HashMap<&'static str, usize>, ImportErrors> {
+    let headers: Vec<String> = table.headers.iter().map(|h| normalise(h)).collect();
+    let mut found = HashMap::new();
+    let mut errors = Vec::new();
+    for col in spec {
+        let names: Vec<String> = std::iter::once(col.name)
+            .chain(col.aliases.iter().copied())
+            .map(normalise)
+            .collect();
+        match headers.iter().position(|h| names.contains(h)) {
+            Some(i) => {
+                found.insert(col.name, i);
+            }
+            None if col.required => errors.push(RowError {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                row: 1,
+                column: col.name.to_string(),
+                reason: format!(
+                    "缺少必需的列“{}”（也可写作：{}）",
+                    col.name,
+                    col.aliases.join("、")
+                ),
+            }),
+            None => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(ImportErrors(errors))
+    }
+}
+
+/// Reads the cells of one row, collecting problems with their places.
+struct RowReader<'a> {
+    table: &'a Table,
+    row: &'a Row,
+    columns: &'a HashMap<&'static str, usize>,
+    errors: &'a mut Vec<RowError>,
+}
+
+impl RowReader<'_> {
+    fn header(&self, col: &str) -> String {
+        self.columns
+            .get(col)
+            .and_then(|i| self.table.headers.get(*i))
+            .cloned()
+            .unwrap_or_else(|| col.to_string())
+    }
+
+    fn fail(&mut self, col: &str, reason: impl Into<String>) {
+        let column = self.header(col);
+        self.errors.push(RowError {
+            file: self.table.file.clone(),
+            sheet: self.table.sheet.clone(),
+            row: self.row.number,
+            column,
+            reason: reason.into(),
+        });
+    }
+
+    fn cell(&self, col: &str) -> &Cell {
+        self.columns
+            .get(col)
+            .and_then(|i| self.row.cells.get(*i))
+            .unwrap_or(&Cell::Empty)
+    }
+
+    fn text(&mut self, col: &str) -> Option<String> {
+        match self.cell(col) {
+            Cell::Empty => None,
+            Cell::Text(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+            Cell::Number { value, .. } => Some(if value.fract() == 0.0 && value.abs() < 1e15 {
+                format!("{}", *value as i64)
+            } else {
+                value.to_string()
+            }),
+        }
+    }
+
+    fn required_text(&mut self, col: &str, max: usize) -> Option<String> {
+        match self.text(col) {
+            None => {
+                self.fail(col, "不能为空");
+                None
+            }
+            Some(s) if s.chars().count() > max => {
+                self.fail(col, format!("过长：最多 {max} 个字符"));
+                None
+            }
+            Some(s) => Some(s),
+        }
+    }
+
+    /// A plain number; "1,234.5" accepted.
+    fn number(&mut self, col: &str) -> Result<Option<f64>, ()> {
+        match self.cell(col).clone() {
+            Cell::Empty => Ok(None),
+            Cell::Number { value, .. } if value.is_finite() => Ok(Some(value)),
+            Cell::Number { .. } => {
+                self.fail(col, "不是有效的数字");
+                Err(())
+            }
+            Cell::Text(s) => {
+                let t = s.trim().replace([',', '，'], "");
+                if t.is_empty() || t == "-" || t == "—" || t == "…" {
+                    return Ok(None);
+                }
+                match t.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(Some(v)),
+                    _ => {
+                        self.fail(col, format!("不是有效的数字：“{s}”"));
+                        Err(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// A percentage as a person means it: "5.8", "5.8%" and a percent-formatted 0.058 are 5.8.
+    fn percent(&mut self, col: &str) -> Result<Option<f64>, ()> {
+        match self.cell(col).clone() {
+            // 0.058 × 100 is 5.800000000000001 in binary: round off the representation error.
+            Cell::Number {
+                value,
+                percent: true,
+            } => Ok(Some((value * 100.0 * 1e9).round() / 1e9)),
+            Cell::Text(s) if s.trim().ends_with('%') || s.trim().ends_with('％') => {
+                let t = s
+                    .trim()
+                    .trim_end_matches(['%', '％'])
+                    .trim()
+                    .replace([',', '，'], "");
+                match t.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(Some(v)),
+                    _ => {
+                        self.fail(col, format!("不是有效的百分数：“{s}”"));
+                        Err(())
+                    }
+                }
+            }
+            _ => self.number(col),
+        }
+    }
+
+    fn flag(&mut self, col: &str) -> Result<bool, ()> {
+        match self.text(col).map(|s| s.to_lowercase()) {
+            None => Ok(false),
+            Some(s) => match s.as_str() {
+                "true" | "yes" | "y" | "1" | "是" | "现价" | "名义" => Ok(true),
+                "false" | "no" | "n" | "0" | "否" | "不变价" | "实际" => Ok(false),
+                _ => {
+                    self.fail(col, format!("应为 是/否（true/false），收到“{s}”"));
+                    Err(())
+                }
+            },
+        }
+    }
+}
+
+fn check_code(r: &mut RowReader, col: &str, code: &str) -> bool {
+    let ok = code.len() <= 64
+        && !code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        r.fail(
+            col,
+            format!("代码“{code}”无效：只能用 1–64 个英文字母、数字、连字符或下划线"),
+        );
+    }
+    ok
+}
+
+fn finish<T>(rows: Vec<T>, errors: Vec<RowError>) -> Result<Vec<T>, ImportErrors> {
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportErrors(errors))
+    }
+}
+
+// ----- indicators ------------------------------------------------------------------------
+
+pub const INDICATOR_COLUMNS: &[Column] = &[
+    Column {
+        name: "code",
+        aliases: &["指标代码", "代码"],
+        required: true,
+    },
+    Column {
+        name: "name",
+        aliases: &["指标名称", "名称"],
+        required: true,
+    },
+    Column {
+        name: "unit",
+        aliases: &["计量单位", "单位"],
+        required: true,
+    },
+    Column {
+        name: "frequency",
+        aliases: &["频度", "频率", "报送频率"],
+        required: true,
+    },
+    Column {
+        name: "kind",
+        aliases: &["指标类型", "类型"],
+        required: true,
+    },
+    Column {
+        name: "nominal",
+        aliases: &["是否现价", "现价", "名义"],
+        required: false,
+    },
+    Column {
+        name: "stock",
+        aliases: &["时点指标", "余额指标", "是否时点"],
+        required: false,
+    },
+    Column {
+        name: "deflator",
+        aliases: &["缩减指数", "价格指数"],
+        required: false,
+    },
+    Column {
+        name: "target_growth_pct",
+        aliases: &["目标增速(%)", "目标增速", "目标(%)"],
+        required: false,
+    },
+    Column {
+        name: "owner_department",
+        aliases: &["责任部门", "牵头部门"],
+        required: false,
+    },
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRow {
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub frequency: String,
+    pub kind: String,
+    pub nominal: bool,
+    pub stock: bool,
+    pub deflator: Option<String>,
+    pub target_growth_pct: Option<f64>,
+    pub owner_department: String,
+}
+
+/// Parses and checks an indicator catalogue. `existing` maps the catalogue's codes to their
+/// deflators, so that a deflator may name an indicator already known, and cycles through the
+/// existing catalogue are caught.
+pub fn indicators(
+    table: &Table,
+    existing: &HashMap<String, Option<String>>,
+    with_targets: bool,
+) -> Result<Vec<IndicatorRow>, ImportErrors> {
+    let columns = locate(table, INDICATOR_COLUMNS)?;
+    let mut errors = Vec::new();
+    let mut out: Vec<IndicatorRow> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in &table.rows {
+        let mut r = RowReader {
+            table,
+            row,
+            columns: &columns,
+            errors: &mut errors,
+        };
+        let code = r.required_text("code", 64);
+        let name = r.required_text("name", 100);
+        let unit = r.required_text("unit", 20);
+        let frequency = match r.required_text("frequency", 20).as_deref() {
+            Some("monthly" | "月度" | "月" | "月报") => Some("monthly".to_string()),
+            Some("quarterly" | "季度" | "季" | "季报") => Some("quarterly".to_string()),
+            Some(other) => {
+                r.fail(
+                    "frequency",
+                    format!("应为 monthly（月度）或 quarterly（季度），收到“{other}”"),
+                );
+                None
+            }
+            None => None,
+        };
+        let kind = match r.required_text("kind", 20).as_deref() {
+            Some("accounting" | "核算" | "核算指标") => Some("accounting".to_string()),
+            Some("leading" | "先行" | "辅助" | "先行指标" | "辅助指标" | "price" | "价格") => {
+                Some("leading".to_string())
+            }
+            Some(other) => {
+                r.fail(
+                    "kind",
+                    format!(
+                        "应为 accounting（核算指标）或 leading（先行/辅助指标），收到“{other}”"
+                    ),
+                );
+                None
+            }
+            None => None,
+        };
+        let nominal = r.flag("nominal");
+        let stock = r.flag("stock");
+        let deflator = r.text("deflator");
+        let target = r.percent("target_growth_pct");
+        let owner = r.text("owner_department").unwrap_or_default();
+        if let Ok(Some(_)) = target {
+            if !with_targets {
+                r.fail(
+                    "target_growth_pct",
+                    "填写了目标增速时须同时指定 --region 和 --year",
+                );
+            }
+        }
+        if let Some(c) = &code {
+            if check_code(&mut r, "code", c) {
+                if let Some(first) = seen.get(c) {
+                    r.fail("code", format!("指标代码“{c}”重复（第 {first} 行已有）"));
+                } else {
+                    seen.insert(c.clone(), row.number);
+                }
+            }
+        }
+        if let (
+            Some(code),
+            Some(name),
+            Some(unit),
+            Some(frequency),
+            Some(kind),
+            Ok(nominal),
+            Ok(target),
+        ) = (code, name, unit, frequency, kind, nominal, target)
+        {
+            let stock = stock.unwrap_or(false);
+            out.push(IndicatorRow {
+                row: row.number,
+                code,
+                name,
+                unit,
+                frequency,
+                kind,
+                nominal,
+                stock,
+                deflator,
+                target_growth_pct: target,
+                owner_department: owner,
+            });
+        }
+    }
+    // Deflators must exist, be no one's own deflator, and form no cycle.
+    let mut graph: HashMap<String, Option<String>> = existing.clone();
+    for i in &out {
+        graph.insert(i.code.clone(), i.deflator.clone());
+    }
+    for i in &out {
+        let column = table
+            .headers
+            .get(columns.get("deflator").copied().unwrap_or(0))
+            .cloned()
+            .unwrap_or_else(|| "deflator".into());
+        let place = |reason: String| RowError {
+            file: table.file.clone(),
+            sheet: table.sheet.clone(),
+            row: i.row,
+            column: column.clone(),
+            reason,
+        };
+        let Some(d) = &i.deflator else { continue };
+        if !graph.contains_key(d) {
+            errors.push(place(format!("缩减指数“{d}”不在指标目录中")));
+            continue;
+        }
+        let mut cursor = Some(d.clone());
+        let mut visited = HashSet::from([i.code.clone()]);
+        while let Some(c) = cursor {
+            if !visited.insert(c.clone()) {
+                errors.push(place(format!("缩减指数形成循环：{} → … → {c}", i.code)));
+                break;
+            }
+            cursor = graph.get(&c).cloned().flatten();
+        }
+    }
+    errors.sort_by_key(|e| e.row);
+    finish(out, errors)
+}
+
+// ----- the accounting model ----------------------------------------------------------------
+
+pub const INDUSTRY_COLUMNS: &[Column] = &[
+    Column {
+        name: "code",
+        aliases: &["行业代码", "代码"],
+        required: true,
+    },
+    Column {
+        name: "name",
+        aliases: &["行业名称", "行业", "名称"],
+        required: true,
+    },
+    Column {
+        name: "weight",
+        aliases: &["权重", "比重", "占比"],
+        required: true,
+    },
+    Column {
+        name: "assumed_growth_pct",
+        aliases: &["假定增速(%)", "假定增速", "预计增速(%)"],
+        required: false,
+    },
+];
+
+pub const DRIVER_COLUMNS: &[Column] = &[
+    Column {
+        name: "industry",
+        aliases: &["行业代码", "行业"],
+        required: true,
+    },
+    Column {
+        name: "indicator",
+        aliases: &["指标代码", "指标"],
+        required: true,
+    },
+    Column {
+        name: "coefficient",
+        aliases: &["系数", "弹性系数"],
+        required: true,
+    },
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndustryRow {
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    pub weight: f64,
+    pub assumed_growth_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverRow {
+    pub row: usize,
+    pub industry: String,
+    pub indicator: String,
+    pub coefficient: f64,
+}
+
+/// Parses and checks a model: industries whose weights sum to 1 (within 0.001; a weight may be
+/// written as a share, 0.452, or a percentage, 45.2%), and drivers that name those industries
+/// and known indicators.
+pub fn model(
+    industries: &Table,
+    drivers: &Table,
+    known_indicators: &HashSet<String>,
+) -> Result<(Vec<IndustryRow>, Vec<DriverRow>), ImportErrors> {
+    let mut errors = Vec::new();
+    let mut inds = Vec::new();
+    match locate(industries, INDUSTRY_COLUMNS) {
+        Err(e) => errors.extend(e.0),
+        Ok(columns) => {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for row in &industries.rows {
+                let mut r = RowReader {
+                    table: industries,
+                    row,
+                    columns: &columns,
+                    errors: &mut errors,
+                };
+                let code = r.required_text("code", 64);
+                let name = r.required_text("name", 100);
+                let weight = match r.cell("weight").clone() {
+                    Cell::Text(s) if s.trim().ends_with('%') => {
+                        r.percent("weight").map(|w| w.map(|w| w / 100.0))
+                    }
+                    Cell::Number { percent: true, .. } => {
+                        r.percent("weight").map(|w| w.map(|w| w / 100.0))
+                    }
+                    _ => r.number("weight"),
+                };
+                let weight = match weight {
+                    Ok(Some(w)) if (0.0..=1.0).contains(&w) => Some(w),
+                    Ok(Some(w)) => {
+                        r.fail("weight", format!("权重 {w} 不在 0–1 之间"));
+                        None
+                    }
+                    Ok(None) => {
+                        r.fail("weight", "不能为空");
+                        None
+                    }
+                    Err(()) => None,
+                };
+                let assumed = r.percent("assumed_growth_pct");
+                if let Some(c) = &code {
+                    if check_code(&mut r, "code", c) {
+                        if let Some(first) = seen.get(c) {
+                            r.fail("code", format!("行业代码“{c}”重复（第 {first} 行已有）"));
+                        } else {
+                            seen.insert(c.clone(), row.number);
+                        }
+                    }
+                }
+                if let (Some(code), Some(name), Some(weight), Ok(assumed)) =
+                    (code, name, weight, assumed)
+                {
+                    inds.push(IndustryRow {
+                        row: row.number,
+                        code,
+                        name,
+                        weight,
+                        assumed_growth_pct: assumed,
+                    });
+                }
+            }
+            if inds.is_empty() && errors.is_empty() {
+                errors.push(RowError {
+                    file: industries.file.clone(),
+                    sheet: industries.sheet.clone(),
+                    row: 0,
+                    column: String::new(),
+                    reason: "没有行业".into(),
+                });
+            }
+            let total: f64 = inds.iter().map(|i| i.weight).sum();
+            if !inds.is_empty() && (total - 1.0).abs() > analytics_tolerance() {
+                errors.push(RowError {
+                    file: industries.file.clone(),
+                    sheet: industries.sheet.clone(),
+                    row: 0,
+                    column: industries
+                        .headers
+                        .get(columns.get("weight").copied().unwrap_or(0))
+                        .cloned()
+                        .unwrap_or_default(),
+                    reason: format!("行业权重合计 {total:.4}，应为 1（允许误差 0.001）"),
+                });
+            }
+        }
+    }
+    let industry_codes: HashSet<&str> = inds.iter().map(|i| i.code.as_str()).collect();
+    let mut drvs = Vec::new();
+    match locate(drivers, DRIVER_COLUMNS) {
+        Err(e) => errors.extend(e.0),
+        Ok(columns) => {
+            let mut seen: HashMap<(String, String), usize> = HashMap::new();
+            for row in &drivers.rows {
+                let mut r = RowReader {
+                    table: drivers,
+                    row,
+                    columns: &columns,
+                    errors: &mut errors,
+                };
+                let industry = r.required_text("industry", 64);
+                let indicator = r.required_text("indicator", 64);
+                let coefficient = match r.number("coefficient") {
+                    Ok(Some(c)) if c.abs() <= 10.0 => Some(c),
+                    Ok(Some(c)) => {
+                        r.fail("coefficient", format!("系数 {c} 超出 −10 到 10 的合理范围"));
+                        None
+                    }
+                    Ok(None) => {
+                        r.fail("coefficient", "不能为空");
+                        None
+                    }
+                    Err(()) => None,
+                };
+                if let Some(i) = &industry {
+                    if !industry_codes.contains(i.as_str()) {
+                        r.fail("industry", format!("行业“{i}”不在行业表中"));
+                    }
+                }
+                if let Some(k) = &indicator {
+                    if !known_indicators.contains(k) {
+                        r.fail("indicator", format!("指标“{k}”不在指标目录中"));
+                    }
+                }
+                if let (Some(i), Some(k)) = (&industry, &indicator) {
+                    let key = (i.clone(), k.clone());
+                    if let Some(first) = seen.get(&key) {
+                        r.fail(
+                            "indicator",
+                            format!("驱动关系 {i} ← {k} 重复（第 {first} 行已有）"),
+                        );
+                    } else {
+                        seen.insert(key, row.number);
+                    }
+                }
+                if let (Some(industry), Some(indicator), Some(coefficient)) =
+                    (industry, indicator, coefficient)
+                {
+                    drvs.push(DriverRow {
+                        row: row.number,
+                        industry,
+                        indicator,
+                        coefficient,
+                    });
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((inds, drvs))
+    } else {
+        Err(ImportErrors(errors))
+    }
+}
+
+fn analytics_tolerance() -> f64 {
+    analytics::accounting::WEIGHT_TOLERANCE
+}
+
+// ----- observations ------------------------------------------------------------------------
+
+pub const OBSERVATION_COLUMNS: &[Column] = &[
+    Column {
+        name: "period",
+        aliases: &["期别", "时期", "统计期", "月份"],
+        required: true,
+    },
+    Column {
+        name: "indicator",
+        aliases: &["指标代码", "指标名称", "指标"],
+        required: true,
+    },
+    Column {
+        name: "ytd_value",
+        aliases: &["累计值", "本年累计", "1-本月累计"],
+        required: false,
+    },
+    Column {
+        name: "ytd_growth_pct",
+        aliases: &[
+            "累计增长(%)",
+            "累计增长",
+            "累计增速(%)",
+            "累计同比(%)",
+            "同比增长(%)",
+        ],
+        required: true,
+    },
+    Column {
+        name: "last_year_total",
+        aliases: &["上年全年", "上年全年值", "上年合计"],
+        required: false,
+    },
+];
+
+/// Reads the ways people write a period: "2025-09", "2025年9月", "2025/9", "2025-09-30" (a date
+/// cell), "2025-Q3", "2025年三季度" is not accepted (write 2025-Q3).
+fn period_text(raw: &str) -> String {
+    let t = raw.trim().replace(['年', '/', '.'], "-");
+    let t = t.trim_end_matches(['月', '-']).replace("--", "-");
+    let parts: Vec<&str> = t.split('-').collect();
+    if parts.len() == 3 && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
+        format!("{}-{}", parts[0], parts[1])
+    } else {
+        t
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationRow {
+    pub row: usize,
+    pub period: Period,
+    pub indicator: String,
+    pub ytd_value: Option<f64>,
+    pub ytd_growth_pct: Option<f64>,
+    pub last_year_total: Option<f64>,
+}
+
+/// Parses and checks observations. `indicators` maps codes and names to codes; periods later
+/// than `latest` (the current month) are refused.
+pub fn observations(
+    table: &Table,
+    indicators: &HashMap<String, String>,
+    latest: Period,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<ObservationRow>, ImportErrors> {
+    let columns = locate(table, OBSERVATION_COLUMNS)?;
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(table.rows.len());
+    let mut seen: HashMap<(Period, String), usize> = HashMap::new();
+    let total = table.rows.len();
+    for (n, row) in table.rows.iter().enumerate() {
+        if n % 10_000 == 0 {
+            progress(n, total);
+        }
+        let mut r = RowReader {
+            table,
+            row,
+            columns: &columns,
+            errors: &mut errors,
+        };
+        let period = match r.required_text("period", 20) {
+            None => None,
+            Some(p) => match Period::parse(&period_text(&p)) {
+                Ok(p)
+                    if p.year() > latest.year()
+                        || (p.year() == latest.year() && p.end_month() > latest.end_month()) =>
+                {
+                    r.fail(
+                        "period",
+                        format!("期别 {p} 晚于当前月份 {latest}，超出范围"),
+                    );
+                    None
+                }
+                Ok(p) => Some(p),
+                Err(e) => {
+                    r.fail("period", e.to_string());
+                    None
+                }
+            },
+        };
+        let indicator = match r.required_text("indicator", 100) {
+            None => None,
+            Some(k) => match indicators.get(&k) {
+                Some(code) => Some(code.clone()),
+                None => {
+                    r.fail("indicator", format!("未知指标“{k}”：请先导入指标目录"));
+                    None
+                }
+            },
+        };
+        let value = r.number("ytd_value");
+        let growth = r.percent("ytd_growth_pct");
+        let last = r.number("last_year_total");
+        if let (Ok(None), Ok(None)) = (&value, &growth) {
+            r.fail("ytd_growth_pct", "累计值和累计增长不能都为空");
+        }
+        if let Ok(Some(g)) = growth {
+            if g <= -100.0 {
+                r.fail(
+                    "ytd_growth_pct",
+                    format!("增速 {g}% 不可能（须大于 −100%）"),
+                );
+            }
+        }
+        if let (Some(p), Some(k)) = (&period, &indicator) {
+            let key = (*p, k.clone());
+            if let Some(first) = seen.get(&key) {
+                r.fail(
+                    "indicator",
+                    format!("{p} 的指标“{k}”重复（第 {first} 行已有）"),
+                );
+            } else {
+                seen.insert(key, row.number);
+            }
+        }
+        if let (
+            Some(period),
+            Some(indicator),
+            Ok(ytd_value),
+            Ok(ytd_growth_pct),
+            Ok(last_year_total),
+        ) = (period, indicator, value, growth, last)
+        {
+            out.push(ObservationRow {
+                row: row.number,
+                period,
+                indicator,
+                ytd_value,
+                ytd_growth_pct,
+                last_year_total,
+            });
+        }
+    }
+    progress(total, total);
+    finish(out, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::read_csv;
+
+    fn known() -> HashMap<String, String> {
+        HashMap::from([
+            ("industrial-va".to_string(), "industrial-va".to_string()),
+            ("规上工业增加值".to_string(), "industrial-va".to_string()),
+        ])
+    }
+
+    fn latest() -> Period {
+        Period::parse("2025-09").expect("period")
+    }
+
+    #[test]
+    fn reads_observations_with_chinese_headers_and_percent_forms() {
+        let t = read_csv("obs.csv", "期别,指标名称,累计值,累计增长(%)\n2025-09,规上工业增加值,,6.0\n2025-08,industrial-va,,5.8%\n".as_bytes()).expect("csv");
+        let rows = observations(&t, &known(), latest(), &mut |_, _| {}).expect("valid");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].indicator, "industrial-va");
+        assert_eq!(rows[0].ytd_growth_pct, Some(6.0));
+        assert_eq!(rows[1].ytd_growth_pct, Some(5.8));
+        assert_eq!(rows[0].ytd_value, None);
+    }
+
+    #[test]
+    fn a_percent_formatted_cell_means_what_it_shows() {
+        let t = Table {
+            file: "obs.xlsx".into(),
+            sheet: Some("Sheet1".into()),
+            headers: vec!["period".into(), "indicator".into(), "ytd_growth_pct".into()],
+            rows: vec![Row {
+                number: 2,
+                cells: vec![
+                    Cell::Text("2025-09".into()),
+                    Cell::Text("industrial-va".into()),
+                    Cell::Number {
+                        value: 0.058,
+                        percent: true,
+                    },
+                ],
+            }],
+        };
+        let rows = observations(&t, &known(), latest(), &mut |_, _| {}).expect("valid");
+        assert_eq!(rows[0].ytd_growth_pct, Some(5.8));
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_with_its_place() {
+        let t = read_csv(
+            "obs.csv",
+            "period,indicator,ytd_value,ytd_growth_pct\n2025-09,industrial-va,,abc\n2025-13,industrial-va,,1\n2025-09,unknown,,1\n2025-10,industrial-va,,1\n2025-09,industrial-va,,2\n".as_bytes(),
+        )
+        .expect("csv");
+        let err = observations(&t, &known(), latest(), &mut |_, _| {}).expect_err("invalid");
+        let places: Vec<(usize, &str)> = err.0.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(
+            places,
+            vec![
+                (2, "ytd_growth_pct"),
+                (3, "period"),
+                (4, "indicator"),
+                (5, "period"),
+                (6, "indicator")
+            ],
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("obs.csv 第 2 行 “ytd_growth_pct”列：不是有效的数字：“abc”"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_the_ways_periods_are_written() {
+        assert_eq!(period_text("2025年9月"), "2025-9");
+        assert_eq!(period_text("2025/09"), "2025-09");
+        assert_eq!(period_text("2025-09-30"), "2025-09");
+        assert_eq!(period_text("2025-Q3"), "2025-Q3");
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let t = read_csv(
+            "obs.csv",
+            "period,indicator\n2025-09,industrial-va\n".as_bytes(),
+        )
+        .expect("csv");
+        let err = observations(&t, &known(), latest(), &mut |_, _| {}).expect_err("missing column");
+        assert!(
+            err.to_string().contains("缺少必需的列“ytd_growth_pct”"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn deflator_cycles_and_dangling_deflators_are_refused() {
+        let t = read_csv(
+            "ind.csv",
+            "code,name,unit,frequency,kind,nominal,deflator\na,A,万元,monthly,accounting,是,b\nb,B,%,monthly,leading,否,a\nc,C,万元,monthly,accounting,是,zzz\n".as_bytes(),
+        )
+        .expect("csv");
+        let err = indicators(&t, &HashMap::new(), false).expect_err("cycle");
+        let reasons: Vec<String> = err.0.iter().map(|e| e.reason.clone()).collect();
+        assert!(reasons.iter().any(|r| r.contains("循环")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("zzz")), "{reasons:?}");
+    }
+
+    #[test]
+    fn model_weights_must_sum_to_one() {
+        let inds = read_csv("ind.csv", "code,name,weight\nprimary,第一产业,3.9%\nsecondary,第二产业,0.452\ntertiary,第三产业,0.5\n".as_bytes()).expect("csv");
+        let drvs = read_csv(
+            "drv.csv",
+            "industry,indicator,coefficient\nsecondary,industrial-va,1\n".as_bytes(),
+        )
+        .expect("csv");
+        let known: HashSet<String> = HashSet::from(["industrial-va".to_string()]);
+        let err = model(&inds, &drvs, &known).expect_err("0.991");
+        assert!(err.to_string().contains("合计 0.9910"), "{err}");
+        let inds = read_csv("ind.csv", "code,name,weight\nprimary,第一产业,3.9%\nsecondary,第二产业,0.452\ntertiary,第三产业,0.509\n".as_bytes()).expect("csv");
+        let (i, d) = model(&inds, &drvs, &known).expect("valid");
+        assert_eq!((i.len(), d.len()), (3, 1));
+        assert!((i[0].weight - 0.039).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,217 @@
+//! Imports end to end: a file read by `io`, checked against what the database knows, and
+//! written in one transaction — or, with any problem, nothing written and every problem
+//! reported with its place. The command line and the upload page both come through here.
+
+use io::imports::{self, ObservationRow};
+use io::{ImportErrors, Table};
+use std::collections::{HashMap, HashSet};
+use store::locate::{ModelDriver, ModelIndustry, NewIndicator, NewObservation};
+use store::{Actor, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Rejected(#[from] ImportErrors),
+    #[error("地区 {0} 不存在")]
+    UnknownRegion(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// What an import did (or, as a preview, would do).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub message: String,
+    pub written: bool,
+}
+
+async fn check_region(store: &Store, region: &str) -> Result<(), ImportError> {
+    match store.region(region).await? {
+        Some(_) => Ok(()),
+        None => Err(ImportError::UnknownRegion(region.to_string())),
+    }
+}
+
+/// The indicator catalogue; with `targets`, the target growths are that region's for that year.
+pub async fn indicators(
+    store: &Store,
+    actor: &Actor,
+    table: &Table,
+    targets: Option<(&str, i32)>,
+    write: bool,
+) -> Result<ImportSummary, ImportError> {
+    if let Some((region, _)) = targets {
+        check_region(store, region).await?;
+    }
+    let existing: HashMap<String, Option<String>> = store
+        .indicators()
+        .await?
+        .into_iter()
+        .map(|k| (k.code, k.deflator))
+        .collect();
+    let rows = imports::indicators(table, &existing, targets.is_some())?;
+    // Insert deflators before the indicators that name them.
+    let mut ordered: Vec<&imports::IndicatorRow> = Vec::with_capacity(rows.len());
+    let mut placed: HashSet<&str> = existing.keys().map(String::as_str).collect();
+    let mut pending: Vec<&imports::IndicatorRow> = rows.iter().collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        pending.retain(|r| {
+            let ready = r
+                .deflator
+                .as_deref()
+                .is_none_or(|d| placed.contains(d) || d == r.code);
+            if ready {
+                ordered.push(r);
+                placed.insert(r.code.as_str());
+            }
+            !ready
+        });
+        if pending.len() == before {
+            ordered.append(&mut pending);
+        }
+    }
+    let n = rows.len();
+    if write {
+        let mut tx = store.begin_write().await?;
+        for r in &ordered {
+            tx.upsert_indicator(
+                actor,
+                &NewIndicator {
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    unit: r.unit.clone(),
+                    frequency: r.frequency.clone(),
+                    kind: r.kind.clone(),
+                    nominal: r.nominal,
+                    stock: r.stock,
+                    deflator: r.deflator.clone(),
+                    owner_department: r.owner_department.clone(),
+                },
+            )
+            .await?;
+            if let (Some((region, year)), Some(t)) = (targets, r.target_growth_pct) {
+                tx.set_indicator_target(actor, region, year, &r.code, t)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(ImportSummary {
+        rows: n,
+        message: format!("指标目录 {n} 项"),
+        written: write,
+    })
+}
+
+/// A new version of a region's accounting model for a year.
+pub async fn model(
+    store: &Store,
+    actor: &Actor,
+    region: &str,
+    year: i32,
+    industries: &Table,
+    drivers: &Table,
+    write: bool,
+) -> Result<ImportSummary, ImportError> {
+    check_region(store, region).await?;
+    let known: HashSet<String> = store
+        .indicators()
+        .await?
+        .into_iter()
+        .map(|k| k.code)
+        .collect();
+    let (inds, drvs) = imports::model(industries, drivers, &known)?;
+    if write {
+        let industries: Vec<ModelIndustry> = inds
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ModelIndustry {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                weight: r.weight,
+                assumed_growth: r.assumed_growth_pct,
+                ordinal: i as i64 + 1,
+            })
+            .collect();
+        let drivers: Vec<ModelDriver> = drvs
+            .iter()
+            .map(|d| ModelDriver {
+                industry: d.industry.clone(),
+                indicator: d.indicator.clone(),
+                coefficient: d.coefficient,
+            })
+            .collect();
+        let mut tx = store.begin_write().await?;
+        tx.create_model(
+            actor,
+            region,
+            year,
+            &industries,
+            &drivers,
+            &format!("{} + {}", industries_name(&inds), drivers_name(&drvs)),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(ImportSummary {
+        rows: inds.len() + drvs.len(),
+        message: format!(
+            "{year} 年核算模型：{} 个行业、{} 条驱动关系",
+            inds.len(),
+            drvs.len()
+        ),
+        written: write,
+    })
+}
+
+fn industries_name(rows: &[imports::IndustryRow]) -> String {
+    format!("{} 个行业", rows.len())
+}
+
+fn drivers_name(rows: &[imports::DriverRow]) -> String {
+    format!("{} 条驱动关系", rows.len())
+}
+
+/// Observations of a region; each row appends a revision.
+pub async fn observations(
+    store: &Store,
+    actor: &Actor,
+    region: &str,
+    table: &Table,
+    write: bool,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<ImportSummary, ImportError> {
+    check_region(store, region).await?;
+    let mut known: HashMap<String, String> = HashMap::new();
+    for k in store.indicators().await? {
+        known.insert(k.name.clone(), k.code.clone());
+        known.insert(k.code.clone(), k.code);
+    }
+    let today = store.now().date();
+    let latest = domain::Period::month(today.year(), today.month() as u32)
+        .map_err(|e| ImportErrors::single(&table.file, e.to_string()))?;
+    let rows: Vec<ObservationRow> = imports::observations(table, &known, latest, progress)?;
+    if write {
+        let new: Vec<NewObservation> = rows
+            .iter()
+            .map(|r| NewObservation {
+                period: r.period,
+                indicator: r.indicator.clone(),
+                ytd_value: r.ytd_value,
+                ytd_growth: r.ytd_growth_pct,
+                last_year_total: r.last_year_total,
+            })
+            .collect();
+        let mut tx = store.begin_write().await?;
+        tx.add_observations(actor, region, &new, &table.file)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(ImportSummary {
+        rows: rows.len(),
+        message: format!("统计数据 {} 条", rows.len()),
+        written: write,
+    })
+}

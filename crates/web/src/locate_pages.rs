@@ -1,0 +1,740 @@
+//! The 找位置 pages: where the year stands, which indicators hold it back, one indicator's
+//! series, and the statistics upload (preview, errors, confirm).
+
+use crate::auth::PageUser;
+use crate::context::{ViewContext, ViewQuery};
+use crate::error::{AppError, PageError};
+use crate::locate::{build_report, IndicatorLine, LocateError, LocateReport};
+use crate::pages::Layout;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use std::collections::HashMap;
+
+impl From<LocateError> for AppError {
+    fn from(e: LocateError) -> Self {
+        match e {
+            LocateError::UnknownRegion(r) => AppError::NotFound(format!("地区 {r}")),
+            LocateError::Store(s) => s.into(),
+            other => AppError::bad(other.to_string()),
+        }
+    }
+}
+
+fn respond(html: String, ctx: &ViewContext) -> Response {
+    let mut resp = Html(html).into_response();
+    if let Some(c) = &ctx.set_cookie {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// The JSON embedded for a chart, safe inside a `<script>` element.
+pub(crate) fn chart_json<T: Serialize>(data: &T) -> String {
+    serde_json::to_string(data)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// A number however deep the template's references go.
+pub trait Num {
+    fn get(&self) -> f64;
+}
+
+impl Num for f64 {
+    fn get(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Num + ?Sized> Num for &T {
+    fn get(&self) -> f64 {
+        (**self).get()
+    }
+}
+
+/// An optional number however deep the template's references go.
+pub trait OptNum {
+    fn get(&self) -> Option<f64>;
+}
+
+impl OptNum for Option<f64> {
+    fn get(&self) -> Option<f64> {
+        *self
+    }
+}
+
+impl<T: OptNum + ?Sized> OptNum for &T {
+    fn get(&self) -> Option<f64> {
+        (**self).get()
+    }
+}
+
+pub fn f1(x: &f64) -> String {
+    format!("{x:.1}")
+}
+
+pub fn f2(x: &f64) -> String {
+    format!("{x:.2}")
+}
+
+pub fn o1(x: &Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
+}
+
+pub fn o2(x: &Option<f64>) -> String {
+    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "locate.html")]
+struct LocateTemplate {
+    layout: Layout,
+    report: Option<LocateReport>,
+    problem: Option<String>,
+    holding_back: Vec<IndicatorLine>,
+    others: Vec<IndicatorLine>,
+    waterfall: String,
+    trend: String,
+    coefficient_sums: Vec<(String, String, f64, f64)>,
+}
+
+impl LocateTemplate {
+    fn f1<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        f1(x)
+    }
+    fn f2<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        f2(x)
+    }
+    fn o1<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o1(x)
+    }
+    fn o2<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o2(x)
+    }
+    fn pct<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        x.map(|v| format!("{:.1}%", v * 100.0))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn abs1<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        format!("{:.1}", x.abs())
+    }
+}
+
+#[derive(Serialize)]
+struct TrendSeries {
+    name: String,
+    target: f64,
+    points: Vec<(String, Option<f64>)>,
+}
+
+pub async fn locate(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let layout = Layout::new("找位置", "locate", &user, &ctx);
+    let result = build_report(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        None,
+        &state.config.warning_rules,
+    )
+    .await;
+    let report = match result {
+        Ok(r) => r,
+        Err(
+            e @ (LocateError::NoModel { .. }
+            | LocateError::NoTarget { .. }
+            | LocateError::Analysis(_)),
+        ) => {
+            let html = LocateTemplate {
+                layout,
+                report: None,
+                problem: Some(e.to_string()),
+                holding_back: vec![],
+                others: vec![],
+                waterfall: "null".into(),
+                trend: "null".into(),
+                coefficient_sums: vec![],
+            }
+            .render()?;
+            return Ok(respond(html, &ctx));
+        }
+        Err(e) => return Err(AppError::from(e).into()),
+    };
+    let (holding_back, others): (Vec<IndicatorLine>, Vec<IndicatorLine>) = report
+        .indicators
+        .iter()
+        .cloned()
+        .partition(|k| k.shortfall_pp.is_some_and(|s| s > 0.0005));
+    let waterfall = chart_json(&serde_json::json!({
+        "target": report.target_growth_pct,
+        "gdp": report.gdp_growth_pct,
+        "items": report.industries.iter().map(|i| serde_json::json!({"name": i.name, "pull": i.pull_pp, "drag": i.drag_pp})).collect::<Vec<_>>(),
+    }));
+    // Trends of the five indicators that hold the year back most.
+    let series = state
+        .store
+        .observations_of_year(&ctx.region.code, ctx.year())
+        .await?;
+    let mut trend = Vec::new();
+    for k in holding_back.iter().take(5) {
+        let points: Vec<(String, Option<f64>)> = series
+            .iter()
+            .filter(|o| o.indicator == k.code && o.end_month <= i64::from(ctx.period.end_month()))
+            .map(|o| (format!("1–{} 月", o.end_month), o.ytd_growth))
+            .collect();
+        if !points.is_empty() {
+            trend.push(TrendSeries {
+                name: k.name.clone(),
+                target: k.target_growth_pct,
+                points,
+            });
+        }
+    }
+    let model = state.store.model(&ctx.region.code, ctx.year()).await?;
+    let coefficient_sums = model
+        .map(|m| {
+            m.industries
+                .iter()
+                .map(|i| {
+                    let sum: f64 = m
+                        .drivers
+                        .iter()
+                        .filter(|d| d.industry == i.code)
+                        .map(|d| d.coefficient)
+                        .sum();
+                    (i.code.clone(), i.name.clone(), i.weight, sum)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let html = LocateTemplate {
+        layout,
+        report: Some(report),
+        problem: None,
+        holding_back,
+        others,
+        waterfall,
+        trend: chart_json(&trend),
+        coefficient_sums,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+/// One row of an indicator's series, with the single-month figures derived (never stored).
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesRow {
+    pub period: String,
+    pub label: String,
+    pub ytd_value: Option<f64>,
+    pub ytd_growth: Option<f64>,
+    pub month_value: Option<f64>,
+    pub month_growth: Option<f64>,
+}
+
+/// Derives single-month (or single-quarter) values and growth from cumulative ones.
+pub fn derive_single_periods(rows: &[store::locate::Observation]) -> Vec<SeriesRow> {
+    let mut out: Vec<SeriesRow> = Vec::with_capacity(rows.len());
+    let mut prev: Option<&store::locate::Observation> = None;
+    for o in rows {
+        let (month_value, month_growth) = match (prev, o.ytd_value, o.ytd_growth) {
+            (Some(p), Some(x), Some(n)) => match (p.ytd_value, p.ytd_growth) {
+                (Some(px), Some(pn)) => {
+                    let this = x - px;
+                    let last = x / (1.0 + n / 100.0) - px / (1.0 + pn / 100.0);
+                    (
+                        Some(this),
+                        (last.abs() > 1e-12).then(|| (this / last - 1.0) * 100.0),
+                    )
+                }
+                _ => (None, None),
+            },
+            (None, Some(x), _) => (Some(x), o.ytd_growth),
+            _ => (None, None),
+        };
+        let start = prev.map(|p| p.end_month + 1).unwrap_or(1);
+        let label = if start == o.end_month {
+            format!("{} 月", o.end_month)
+        } else {
+            format!("{start}–{} 月", o.end_month)
+        };
+        out.push(SeriesRow {
+            period: o.period.clone(),
+            label: format!("1–{} 月（当期 {label}）", o.end_month),
+            ytd_value: o.ytd_value,
+            ytd_growth: o.ytd_growth,
+            month_value,
+            month_growth,
+        });
+        prev = Some(o);
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorTemplate {
+    layout: Layout,
+    line: IndicatorLine,
+    unit: String,
+    rows: Vec<SeriesRow>,
+    drives: Vec<(String, f64, f64)>,
+    chart: String,
+}
+
+impl IndicatorTemplate {
+    fn o1<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o1(x)
+    }
+    fn o2<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o2(x)
+    }
+    fn f1<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        f1(x)
+    }
+    fn f3<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        format!("{x:.3}")
+    }
+}
+
+pub async fn indicator(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let report = build_report(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        None,
+        &state.config.warning_rules,
+    )
+    .await?;
+    let line = report
+        .indicators
+        .iter()
+        .find(|k| k.code == code)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("指标“{code}”")))?;
+    let series: Vec<store::locate::Observation> = state
+        .store
+        .observations_of_year(&ctx.region.code, ctx.year())
+        .await?
+        .into_iter()
+        .filter(|o| o.indicator == code)
+        .collect();
+    let rows = derive_single_periods(&series);
+    let model = state.store.model(&ctx.region.code, ctx.year()).await?;
+    let drives = model
+        .map(|m| {
+            m.drivers
+                .iter()
+                .filter(|d| d.indicator == code)
+                .map(|d| {
+                    let (name, w) = m
+                        .industries
+                        .iter()
+                        .find(|i| i.code == d.industry)
+                        .map(|i| (i.name.clone(), i.weight))
+                        .unwrap_or_default();
+                    (name, w, d.coefficient)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let chart = chart_json(&vec![TrendSeries {
+        name: line.name.clone(),
+        target: line.target_growth_pct,
+        points: series
+            .iter()
+            .map(|o| (format!("1–{} 月", o.end_month), o.ytd_growth))
+            .collect(),
+    }]);
+    let unit = line.unit.clone();
+    let html = IndicatorTemplate {
+        layout: Layout::new(&line.name, "locate", &user, &ctx),
+        line,
+        unit,
+        rows,
+        drives,
+        chart,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+/// Uploaded files waiting for the user to confirm their import, by token.
+#[derive(Default)]
+pub struct PendingUploads(pub std::sync::Mutex<HashMap<String, PendingUpload>>);
+
+pub struct PendingUpload {
+    pub user_id: i64,
+    pub kind: String,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub region: String,
+    pub year: i32,
+    pub created: std::time::Instant,
+}
+
+impl PendingUploads {
+    /// Keeps an upload for 30 minutes; returns its token.
+    pub fn put(&self, upload: PendingUpload) -> String {
+        let token = store::users::new_token("u_");
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, u| u.created.elapsed() < std::time::Duration::from_secs(1800));
+            map.insert(token.clone(), upload);
+        }
+        token
+    }
+
+    pub fn take(&self, token: &str, user_id: i64) -> Option<PendingUpload> {
+        let mut map = self.0.lock().ok()?;
+        let found = map.get(token).is_some_and(|u| {
+            u.user_id == user_id && u.created.elapsed() < std::time::Duration::from_secs(1800)
+        });
+        if found {
+            map.remove(token)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportTemplate {
+    layout: Layout,
+    kind: String,
+    year: i32,
+    errors: Vec<io::RowError>,
+    problem: Option<String>,
+    preview: Option<Preview>,
+    done: Option<String>,
+}
+
+pub struct Preview {
+    pub token: String,
+    pub summary: String,
+    pub file: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub total: usize,
+}
+
+fn cell_text(c: &io::Cell) -> String {
+    match c {
+        io::Cell::Empty => String::new(),
+        io::Cell::Text(s) => s.clone(),
+        io::Cell::Number {
+            value,
+            percent: true,
+        } => format!("{}%", value * 100.0),
+        io::Cell::Number { value, .. } => value.to_string(),
+    }
+}
+
+fn require_office(user: &crate::auth::CurrentUser) -> Result<(), AppError> {
+    if user.principal.role.is_office() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "统计数据导入仅限系统管理员和经济运行办公室".into(),
+        ))
+    }
+}
+
+pub async fn import_page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let html = ImportTemplate {
+        layout: Layout::new("导入统计数据", "locate", &user, &ctx),
+        kind: "observations".into(),
+        year: ctx.year(),
+        errors: vec![],
+        problem: None,
+        preview: None,
+        done: None,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+const IMPORT_KINDS: [&str; 3] = ["indicators", "model", "observations"];
+
+async fn run_import(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    kind: &str,
+    region: &str,
+    year: i32,
+    files: &[(String, Vec<u8>)],
+    write: bool,
+) -> Result<(crate::importing::ImportSummary, Vec<io::Table>), crate::importing::ImportError> {
+    let mut tables = Vec::new();
+    for (name, bytes) in files {
+        tables.push(io::table::read_bytes(name, bytes.clone())?);
+    }
+    let actor = user.actor();
+    let summary = match kind {
+        "indicators" => {
+            crate::importing::indicators(
+                &state.store,
+                &actor,
+                &tables[0],
+                Some((region, year)),
+                write,
+            )
+            .await?
+        }
+        "model" => {
+            crate::importing::model(
+                &state.store,
+                &actor,
+                region,
+                year,
+                &tables[0],
+                &tables[1],
+                write,
+            )
+            .await?
+        }
+        _ => {
+            crate::importing::observations(
+                &state.store,
+                &actor,
+                region,
+                &tables[0],
+                write,
+                &mut |_, _| {},
+            )
+            .await?
+        }
+    };
+    Ok((summary, tables))
+}
+
+pub async fn import_upload(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad(format!("上传内容无法读取：{}", e.body_text())))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(|f| f.to_string()) {
+            Some(file_name) => {
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::bad(format!("文件无法读取：{}", e.body_text())))?;
+                if !bytes.is_empty() {
+                    files.push((name, file_name, bytes.to_vec()));
+                }
+            }
+            None => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::bad(format!("表单无法读取：{}", e.body_text())))?;
+                fields.insert(name, text);
+            }
+        }
+    }
+    user.check_form_csrf(&fields)?;
+    let kind = fields.get("kind").cloned().unwrap_or_default();
+    if !IMPORT_KINDS.contains(&kind.as_str()) {
+        return Err(AppError::bad_field("kind", "请选择导入类型").into());
+    }
+    let year = fields
+        .get("year")
+        .and_then(|y| y.trim().parse::<i32>().ok())
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| AppError::bad_field("year", "年度应为 2000–2100 之间的整数"))?;
+    let wanted: Vec<&str> = if kind == "model" {
+        vec!["industries", "drivers"]
+    } else {
+        vec!["file"]
+    };
+    let mut chosen = Vec::new();
+    for w in &wanted {
+        match files.iter().find(|(n, _, _)| n == w) {
+            Some((_, file_name, bytes)) => chosen.push((file_name.clone(), bytes.clone())),
+            None => {
+                let html = ImportTemplate {
+                    layout: Layout::new("导入统计数据", "locate", &user, &ctx),
+                    kind,
+                    year,
+                    errors: vec![],
+                    problem: Some(if wanted.len() == 2 {
+                        "请同时选择行业表和驱动关系表".into()
+                    } else {
+                        "请选择要导入的文件".into()
+                    }),
+                    preview: None,
+                    done: None,
+                }
+                .render()?;
+                return Ok(
+                    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
+                );
+            }
+        }
+    }
+    let region = ctx.region.code.clone();
+    let layout = Layout::new("导入统计数据", "locate", &user, &ctx);
+    match run_import(&state, &user, &kind, &region, year, &chosen, false).await {
+        Ok((summary, tables)) => {
+            let first = &tables[0];
+            let preview = Preview {
+                summary: summary.message.clone(),
+                file: chosen
+                    .iter()
+                    .map(|c| c.0.clone())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                headers: first.headers.clone(),
+                rows: first
+                    .rows
+                    .iter()
+                    .take(10)
+                    .map(|r| r.cells.iter().map(cell_text).collect())
+                    .collect(),
+                total: first.rows.len(),
+                token: state.uploads.put(PendingUpload {
+                    user_id: user.user.id,
+                    kind: kind.clone(),
+                    files: chosen,
+                    region,
+                    year,
+                    created: std::time::Instant::now(),
+                }),
+            };
+            let html = ImportTemplate {
+                layout,
+                kind,
+                year,
+                errors: vec![],
+                problem: None,
+                preview: Some(preview),
+                done: None,
+            }
+            .render()?;
+            Ok(Html(html).into_response())
+        }
+        Err(crate::importing::ImportError::Rejected(errors)) => {
+            let html = ImportTemplate {
+                layout,
+                kind,
+                year,
+                errors: errors.0,
+                problem: Some("导入被拒绝，未写入任何数据。请修改以下单元格后重新上传：".into()),
+                preview: None,
+                done: None,
+            }
+            .render()?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(crate::importing::ImportError::UnknownRegion(r)) => {
+            Err(AppError::NotFound(format!("地区 {r}")).into())
+        }
+        Err(crate::importing::ImportError::Store(e)) => Err(AppError::from(e).into()),
+    }
+}
+
+pub async fn import_confirm(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    user.check_form_csrf(&form)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let token = form.get("token").cloned().unwrap_or_default();
+    let pending = state
+        .uploads
+        .take(&token, user.user.id)
+        .ok_or_else(|| AppError::bad("上传已过期或已导入，请重新上传"))?;
+    let layout = Layout::new("导入统计数据", "locate", &user, &ctx);
+    match run_import(
+        &state,
+        &user,
+        &pending.kind,
+        &pending.region,
+        pending.year,
+        &pending.files,
+        true,
+    )
+    .await
+    {
+        Ok((summary, _)) => {
+            let html = ImportTemplate {
+                layout,
+                kind: pending.kind,
+                year: pending.year,
+                errors: vec![],
+                problem: None,
+                preview: None,
+                done: Some(format!("导入成功：{}", summary.message)),
+            }
+            .render()?;
+            Ok(Html(html).into_response())
+        }
+        Err(crate::importing::ImportError::Rejected(errors)) => {
+            let html = ImportTemplate {
+                layout,
+                kind: pending.kind,
+                year: pending.year,
+                errors: errors.0,
+                problem: Some("导入被拒绝，未写入任何数据：".into()),
+                preview: None,
+                done: None,
+            }
+            .render()?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(crate::importing::ImportError::UnknownRegion(r)) => {
+            Err(AppError::NotFound(format!("地区 {r}")).into())
+        }
+        Err(crate::importing::ImportError::Store(e)) => Err(AppError::from(e).into()),
+    }
+}
