@@ -619,6 +619,9 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/targets/{id}/actuals", "post"),
         ("/api/v1/tracks/{id}", "get"),
         ("/api/v1/audit", "get"),
+        ("/api/v1/regions/{code}/analysis", "get"),
+        ("/api/v1/indicators", "get"),
+        ("/api/v1/regions/{code}/model", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

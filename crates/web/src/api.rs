@@ -554,3 +554,30 @@ pub async fn indicators(
         json!({ "indicators": state.store.indicators().await? }),
     ))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ModelQuery {
+    pub year: Option<String>,
+}
+
+/// The current accounting model of a region and year.
+pub async fn model(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<ModelQuery>,
+) -> Result<Json<Value>, ApiError> {
+    require_region(&state, &code).await?;
+    let year = q
+        .year
+        .as_deref()
+        .and_then(|y| y.parse::<i32>().ok())
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| AppError::bad_field("year", "缺少或无效的 year 参数，例如 year=2025"))?;
+    let model = state
+        .store
+        .model(&code, year)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{year} 年核算模型")))?;
+    Ok(Json(json!(model)))
+}

@@ -80,7 +80,11 @@ impl App {
             .route("/targets/{id}/value", post(pages::update_value))
             .route("/audit", get(pages::audit))
             .route("/locate", get(locate_pages::locate))
-            .route("/locate/indicators/{code}", get(locate_pages::indicator))
+            .route(
+                "/locate/indicators/{code}",
+                get(locate_pages::indicator).post(locate_pages::save_indicator),
+            )
+            .route("/locate/model", post(locate_pages::save_model))
             .route(
                 "/locate/import",
                 get(locate_pages::import_page)
@@ -106,6 +110,7 @@ impl App {
             .route("/api/v1/audit", get(api::audit))
             .route("/api/v1/regions/{code}/analysis", get(api::analysis))
             .route("/api/v1/indicators", get(api::indicators))
+            .route("/api/v1/regions/{code}/model", get(api::model))
             .route("/api/{*rest}", axum::routing::any(api::not_found));
         Router::new()
             .merge(pages)

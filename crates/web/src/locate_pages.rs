@@ -104,6 +104,8 @@ struct LocateTemplate {
     waterfall: String,
     trend: String,
     coefficient_sums: Vec<(String, String, f64, f64)>,
+    model: Option<store::locate::Model>,
+    can_edit: bool,
 }
 
 impl LocateTemplate {
@@ -173,6 +175,8 @@ pub async fn locate(
                 waterfall: "null".into(),
                 trend: "null".into(),
                 coefficient_sums: vec![],
+                model: None,
+                can_edit: false,
             }
             .render()?;
             return Ok(respond(html, &ctx));
@@ -211,6 +215,7 @@ pub async fn locate(
     }
     let model = state.store.model(&ctx.region.code, ctx.year()).await?;
     let coefficient_sums = model
+        .as_ref()
         .map(|m| {
             m.industries
                 .iter()
@@ -235,6 +240,8 @@ pub async fn locate(
         waterfall,
         trend: chart_json(&trend),
         coefficient_sums,
+        model,
+        can_edit: user.principal.role.is_office(),
     }
     .render()?;
     Ok(respond(html, &ctx))
@@ -294,6 +301,10 @@ pub fn derive_single_periods(rows: &[store::locate::Observation]) -> Vec<SeriesR
 #[template(path = "indicator.html")]
 struct IndicatorTemplate {
     layout: Layout,
+    can_edit: bool,
+    owner: String,
+    /// The region's own (nominal) target for the indicator, as set.
+    target_value: String,
     line: IndicatorLine,
     unit: String,
     rows: Vec<SeriesRow>,
@@ -377,8 +388,19 @@ pub async fn indicator(
             .collect(),
     }]);
     let unit = line.unit.clone();
+    let target_value = state
+        .store
+        .indicator_targets(&ctx.region.code, ctx.year())
+        .await?
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
     let html = IndicatorTemplate {
         layout: Layout::new(&line.name, "locate", &user, &ctx),
+        can_edit: user.principal.role.is_office(),
+        owner: line.owner_department.clone(),
+        target_value,
         line,
         unit,
         rows,
@@ -737,4 +759,176 @@ pub async fn import_confirm(
         }
         Err(crate::importing::ImportError::Store(e)) => Err(AppError::from(e).into()),
     }
+}
+
+/// Saves an indicator's catalogue entry and this region's target for it (office only).
+pub async fn save_indicator(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    user.check_form_csrf(&form)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let current = state
+        .store
+        .indicators()
+        .await?
+        .into_iter()
+        .find(|k| k.code == code)
+        .ok_or_else(|| AppError::NotFound(format!("指标“{code}”")))?;
+    let field = |name: &str| {
+        form.get(name)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let name = domain::BoundedText::parse(&field("name"), "指标名称", 100)
+        .map_err(|e| AppError::bad_field("name", e.to_string()))?;
+    let unit = domain::BoundedText::parse(&field("unit"), "计量单位", 20)
+        .map_err(|e| AppError::bad_field("unit", e.to_string()))?;
+    let owner = field("owner_department");
+    if owner.chars().count() > 50 {
+        return Err(AppError::bad_field("owner_department", "责任部门最多 50 个字符").into());
+    }
+    let target = match field("target_growth_pct").trim_end_matches('%') {
+        "" => None,
+        t => Some(
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && (-100.0..=1000.0).contains(v))
+                .ok_or_else(|| {
+                    AppError::bad_field(
+                        "target_growth_pct",
+                        format!("目标增速“{t}”不是有效的百分数"),
+                    )
+                })?,
+        ),
+    };
+    let mut tx = state.store.begin_write().await?;
+    tx.upsert_indicator(
+        &user.actor(),
+        &store::locate::NewIndicator {
+            code: current.code.clone(),
+            name: name.into_string(),
+            unit: unit.into_string(),
+            frequency: current.frequency.clone(),
+            kind: current.kind.clone(),
+            nominal: current.nominal != 0,
+            stock: current.stock != 0,
+            deflator: current.deflator.clone(),
+            owner_department: owner,
+        },
+    )
+    .await?;
+    if let Some(t) = target {
+        tx.set_indicator_target(
+            &user.actor(),
+            &ctx.region.code,
+            ctx.year(),
+            &current.code,
+            t,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(axum::response::Redirect::to(&format!("/locate/indicators/{code}")).into_response())
+}
+
+/// Saves an edited accounting model as a new version (office only). Every industry's weight
+/// and assumed growth and every driver's coefficient come in one form, so that the weights are
+/// checked together.
+pub async fn save_model(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    user.check_form_csrf(&form)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let model = state
+        .store
+        .model(&ctx.region.code, ctx.year())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{} 年核算模型", ctx.year())))?;
+    let number = |key: &str, label: &str| -> Result<Option<f64>, AppError> {
+        match form.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(t) => t
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(Some)
+                .ok_or_else(|| AppError::bad_field(key, format!("{label}“{t}”不是有效的数字"))),
+        }
+    };
+    let mut industries = Vec::new();
+    for i in &model.industries {
+        let weight_pct = number(&format!("weight.{}", i.code), &format!("{}的权重", i.name))?
+            .ok_or_else(|| {
+                AppError::bad_field(
+                    &format!("weight.{}", i.code),
+                    format!("{}的权重不能为空", i.name),
+                )
+            })?;
+        let assumed = number(
+            &format!("assumed.{}", i.code),
+            &format!("{}的假定增速", i.name),
+        )?;
+        industries.push(store::locate::ModelIndustry {
+            weight: weight_pct / 100.0,
+            assumed_growth: assumed,
+            ..i.clone()
+        });
+    }
+    let mut drivers = Vec::new();
+    for d in &model.drivers {
+        let key = format!("coef.{}.{}", d.industry, d.indicator);
+        let c = number(&key, "驱动系数")?
+            .ok_or_else(|| AppError::bad_field(&key, "驱动系数不能为空"))?;
+        drivers.push(store::locate::ModelDriver {
+            coefficient: c,
+            ..d.clone()
+        });
+    }
+    let total: f64 = industries.iter().map(|i| i.weight).sum();
+    if (total - 1.0).abs() > analytics::accounting::WEIGHT_TOLERANCE {
+        return Err(AppError::bad_field(
+            "weight",
+            format!(
+                "行业权重合计 {:.2}%，应为 100%（允许误差 0.1 个百分点）；未保存",
+                total * 100.0
+            ),
+        )
+        .into());
+    }
+    for i in &industries {
+        if !(0.0..=1.0).contains(&i.weight) {
+            return Err(
+                AppError::bad_field("weight", format!("{}的权重不在 0–100% 之间", i.name)).into(),
+            );
+        }
+        if i.assumed_growth.is_none() && !drivers.iter().any(|d| d.industry == i.code) {
+            return Err(AppError::bad_field(
+                "assumed",
+                format!("{}没有驱动指标，须填写假定增速", i.name),
+            )
+            .into());
+        }
+    }
+    let mut tx = state.store.begin_write().await?;
+    tx.create_model(
+        &user.actor(),
+        &ctx.region.code,
+        ctx.year(),
+        &industries,
+        &drivers,
+        "页面编辑",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(axum::response::Redirect::to("/locate#model").into_response())
 }

@@ -11,7 +11,7 @@ use store::{Dialect, Store};
 pub struct TestApp {
     pub base: String,
     pub store: Store,
-    _db: TestDb,
+    pub db: TestDb,
 }
 
 /// A signed-in browser-like client with its session's CSRF token.
@@ -39,11 +39,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let app = web::App::new(store.clone(), web::Config::default());
         tokio::spawn(app.serve(listener, std::future::pending()));
-        Some(Self {
-            base,
-            store,
-            _db: db,
-        })
+        Some(Self { base, store, db })
     }
 
     pub fn url(&self, path: &str) -> String {
