@@ -18,15 +18,21 @@ const MAX_LOG = 1 << 20;
 
 /**
  * Starts `$ECONOPS_BIN demo` on a fresh database in a temp dir.
- * Resolves to { url, stop, logs } once the app prints its address.
+ * Resolves to { url, stop, logs, dir } once the app prints its address.
+ * Options: `dir` reuses another run's folder (and its database) instead of a fresh one — the
+ * caller then removes it; `today` runs the app's clock on that date (YYYY-MM-DD); `keep` leaves
+ * the folder in place on stop, so that a later start can reuse it.
  */
-export async function startApp() {
+export async function startApp({ dir: reuse, today, keep = false } = {}) {
   const bin = process.env.ECONOPS_BIN;
   if (!bin) throw new Error('ECONOPS_BIN is not set (path to the econops binary)');
 
-  const dir = await mkdtemp(path.join(tmpdir(), 'econops-e2e-'));
+  const dir = reuse ?? (await mkdtemp(path.join(tmpdir(), 'econops-e2e-')));
+  const removeOnStop = !reuse && !keep;
   const db = path.join(dir, 'demo.db');
-  const child = spawn(bin, ['demo', '--db', db, '--addr', '127.0.0.1:0'], {
+  const args = ['demo', '--db', db, '--addr', '127.0.0.1:0'];
+  if (today) args.push('--today', today);
+  const child = spawn(bin, args, {
     cwd: dir,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,7 +88,7 @@ export async function startApp() {
       await exitPromise;
       clearTimeout(timer);
     }
-    await rm(dir, { recursive: true, force: true });
+    if (removeOnStop) await rm(dir, { recursive: true, force: true });
   };
 
   let url;
@@ -125,7 +131,7 @@ export async function startApp() {
     await stop();
     throw e;
   }
-  return { url, stop, logs };
+  return { url, stop, logs, dir };
 }
 
 /** Launches headless Chromium (Debian's /usr/bin/chromium). */

@@ -198,6 +198,44 @@ impl Principal {
     }
 }
 
+/// The facts about a task that decide who may work on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFacts {
+    pub claimed_by_person: Option<i64>,
+    pub owner_department: Option<i64>,
+    pub co_departments: Vec<i64>,
+    pub town: Option<i64>,
+}
+
+impl Principal {
+    /// Report progress, record services and leads: the claimer, the owner and co-departments,
+    /// the town the task belongs to, and the office.
+    pub fn can_work_on(&self, task: &TaskFacts) -> bool {
+        match self.role {
+            Role::Admin | Role::Office => true,
+            Role::Leader => self.person_id.is_some() && task.claimed_by_person == self.person_id,
+            Role::Department => {
+                self.department_id.is_some()
+                    && (task.owner_department == self.department_id
+                        || self
+                            .department_id
+                            .is_some_and(|d| task.co_departments.contains(&d)))
+            }
+            Role::Town => self.town_id.is_some() && task.town == self.town_id,
+            Role::ServiceManager | Role::Viewer => false,
+        }
+    }
+
+    /// Complete a task: its claimer or the office.
+    pub fn can_complete(&self, task: &TaskFacts) -> bool {
+        match self.role {
+            Role::Admin | Role::Office => true,
+            Role::Leader => self.person_id.is_some() && task.claimed_by_person == self.person_id,
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +296,37 @@ mod tests {
         assert!(!dept.can_write(Scope::of(ScopeKind::Track, 5), Some(&not_owned)));
         assert!(dept.can_write(Scope::of(ScopeKind::Department, 20), None));
         assert!(!dept.can_read(Scope::of(ScopeKind::Department, 21)));
+    }
+
+    #[test]
+    fn who_works_on_a_task() {
+        let task = TaskFacts {
+            claimed_by_person: Some(10),
+            owner_department: Some(20),
+            co_departments: vec![21],
+            town: Some(30),
+        };
+        assert!(user(Role::Leader).can_work_on(&task));
+        assert!(user(Role::Leader).can_complete(&task));
+        let other_leader = Principal {
+            person_id: Some(11),
+            ..user(Role::Leader)
+        };
+        assert!(!other_leader.can_work_on(&task));
+        assert!(user(Role::Department).can_work_on(&task));
+        assert!(!user(Role::Department).can_complete(&task));
+        let co = Principal {
+            department_id: Some(21),
+            ..user(Role::Department)
+        };
+        assert!(co.can_work_on(&task));
+        let stranger = Principal {
+            department_id: Some(22),
+            ..user(Role::Department)
+        };
+        assert!(!stranger.can_work_on(&task));
+        assert!(user(Role::Town).can_work_on(&task));
+        assert!(!user(Role::Viewer).can_work_on(&task));
     }
 
     #[test]

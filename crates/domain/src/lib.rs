@@ -11,13 +11,15 @@ pub mod money;
 pub mod period;
 pub mod region;
 pub mod target;
+pub mod task;
 pub mod text;
 pub mod uscc;
 
-pub use access::{Principal, Role, Scope, ScopeKind};
+pub use access::{Principal, Role, Scope, ScopeKind, TaskFacts};
 pub use money::Yuan;
 pub use period::Period;
 pub use region::RegionCode;
 pub use target::{Progress, ProgressThresholds, Quantity, Status, TargetKind, Unit};
+pub use task::{Route, TaskEvent, TaskState};
 pub use text::BoundedText;
 pub use uscc::Uscc;

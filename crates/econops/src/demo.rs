@@ -21,6 +21,8 @@ const LOCATE_INDICATORS: &str = include_str!("../demo/locate/indicators.csv");
 const LOCATE_INDUSTRIES: &str = include_str!("../demo/locate/industries.csv");
 const LOCATE_DRIVERS: &str = include_str!("../demo/locate/drivers.csv");
 const LOCATE_OBSERVATIONS: &str = include_str!("../demo/locate/observations.csv");
+/// The demo's remedy library (解决方案库).
+const CLAIM_REMEDIES: &str = include_str!("../demo/claim/remedies.csv");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -199,6 +201,13 @@ pub struct DemoUser {
     pub person: Option<String>,
     pub department: Option<String>,
     pub town: Option<String>,
+}
+
+/// The demo's "today": two weeks after its data's last day (2025-09-30 → 2025-10-14).
+pub fn default_today(data: &DemoData) -> Result<time::Date, DemoError> {
+    let as_of = domain::period::parse_date(&data.region.as_of)
+        .map_err(|e| DemoError::Invalid(e.to_string()))?;
+    Ok(as_of + time::Duration::days(14))
 }
 
 pub fn parse() -> Result<DemoData, DemoError> {
@@ -511,7 +520,306 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     }
     tx.commit().await?;
     load_statistics(store, &rc, r.year).await?;
+    load_claims(store, &data, &rc, r.year).await?;
     Ok(data)
+}
+
+/// Loads the remedy library, the towns' leaders, shortfalls from the analysis, and tasks in
+/// every state — some of them overdue — as they stand on the demo's "today".
+async fn load_claims(
+    store: &Store,
+    data: &DemoData,
+    region: &str,
+    year: i32,
+) -> Result<(), DemoError> {
+    use domain::Route;
+    use store::claim::{NewLead, NewTask};
+    let actor = Actor::system("demo");
+    let remedies = io::table::read_csv("remedies.csv", CLAIM_REMEDIES.as_bytes())?;
+    web::importing::remedies(store, &actor, region, &remedies, true).await?;
+
+    let people = store.people(region).await?;
+    let towns = store.towns(region).await?;
+    let tracks = store.tracks(region).await?;
+    let departments = store.departments(region).await?;
+    let users = store.users().await?;
+    let person = |code: &str| people.iter().find(|p| p.code == code).map(|p| p.id);
+    let user_of = |name: &str| users.iter().find(|u| u.username == name);
+    let track = |name: &str| tracks.iter().find(|t| t.name == name).map(|t| t.id);
+    let town = |code: &str| towns.iter().find(|t| t.code == code).map(|t| t.id);
+    let dept = |code: &str| departments.iter().find(|d| d.code == code).map(|d| d.id);
+
+    // Each town answers to a city leader (包联领导): the leaders with user accounts first.
+    let mut leaders: Vec<i64> = data
+        .users
+        .iter()
+        .filter(|u| u.role == "leader")
+        .filter_map(|u| u.person.as_deref().and_then(person))
+        .collect();
+    for p in &people {
+        if p.title.contains("副市长") && !leaders.contains(&p.id) {
+            leaders.push(p.id);
+        }
+    }
+    let mut tx = store.begin_write().await?;
+    if !leaders.is_empty() {
+        for (i, t) in towns.iter().enumerate() {
+            tx.add_town_leader(&actor, t.id, leaders[i % leaders.len()])
+                .await?;
+        }
+    }
+    tx.commit().await?;
+
+    let period = domain::Period::month(year, 9).map_err(|e| DemoError::Invalid(e.to_string()))?;
+    let rules = analytics::WarningRules::default();
+    let smart = track("智能家电");
+    let industry_shortfall = web::locate::open_shortfall(
+        store,
+        &rules,
+        &actor,
+        region,
+        period,
+        "industrial-va",
+        "规上工业增加值累计增长低于目标 3.2 个百分点：智能家电、智能装备链主企业订单下滑，部分配套企业产能利用率不足七成；新投产项目达产慢，增量接续不足。",
+        smart.map(|t| vec![("track".to_string(), t)]).unwrap_or_default(),
+    )
+    .await
+    .map_err(|e| DemoError::Invalid(e.to_string()))?;
+    let housing_shortfall = web::locate::open_shortfall(
+        store,
+        &rules,
+        &actor,
+        region,
+        period,
+        "housing-sales-area",
+        "商品房销售面积累计下降 6.0%：改善型需求观望，存量房源去化周期拉长，拖累房地产业增加值。",
+        vec![],
+    )
+    .await
+    .map_err(|e| DemoError::Invalid(e.to_string()))?;
+
+    let today = store.now().date();
+    let day = |offset: i64| domain::period::format_date(today + time::Duration::days(offset));
+    let remedy_id = |code: &str| {
+        let code = code.to_string();
+        async move {
+            store
+                .remedies(region, None)
+                .await
+                .map(|all| all.into_iter().find(|r| r.code == code).map(|r| r.id))
+        }
+    };
+    struct Plan<'a> {
+        title: &'a str,
+        shortfall: Option<i64>,
+        remedy: Option<&'a str>,
+        route: Route,
+        track: Option<&'a str>,
+        town: Option<&'a str>,
+        dept: &'a str,
+        deadline: i64,
+        claim_by: Option<&'a str>,
+        progress: &'a [&'a str],
+        finish: bool,
+        cancel: bool,
+    }
+    let plans = [
+        Plan {
+            title: "智能家电链主企业稳产扩产专项服务",
+            shortfall: Some(industry_shortfall),
+            remedy: Some("ind-smart-appliance-expansion"),
+            route: Route::Stock,
+            track: Some("智能家电"),
+            town: None,
+            dept: "gxj",
+            deadline: 50,
+            claim_by: Some("leader"),
+            progress: &[
+                "走访海尔、中集冷藏箱等 6 家重点企业，梳理订单、用工、用能诉求 11 项。",
+                "协调供电公司完成 2 家企业用电增容，推动 3 家配套企业接入上合经贸综服平台。",
+            ],
+            finish: false,
+            cancel: false,
+        },
+        Plan {
+            title: "智能家电产业链“订单式”招商",
+            shortfall: Some(industry_shortfall),
+            remedy: Some("ind-smart-appliance-chain-attract"),
+            route: Route::Attract,
+            track: Some("智能家电"),
+            town: None,
+            dept: "tzcj",
+            deadline: 70,
+            claim_by: None,
+            progress: &[],
+            finish: false,
+            cancel: false,
+        },
+        Plan {
+            title: "规上工业企业技改项目提速",
+            shortfall: Some(industry_shortfall),
+            remedy: None,
+            route: Route::Stock,
+            track: Some("智能装备"),
+            town: None,
+            dept: "gxj",
+            deadline: -5,
+            claim_by: Some("leader"),
+            progress: &["梳理在建技改项目 14 个，其中 4 个设备到货延迟。"],
+            finish: false,
+            cancel: false,
+        },
+        Plan {
+            title: "绿色食品企业扩大出口订单",
+            shortfall: None,
+            remedy: None,
+            route: Route::Both,
+            track: Some("绿色食品"),
+            town: None,
+            dept: "swj",
+            deadline: 30,
+            claim_by: Some("leader2"),
+            progress: &["组织 8 家食品企业参加上合组织国家进口商对接会。"],
+            finish: false,
+            cancel: false,
+        },
+        Plan {
+            title: "胶西街道新签约工业项目攻坚",
+            shortfall: Some(industry_shortfall),
+            remedy: None,
+            route: Route::Attract,
+            track: None,
+            town: Some("jiaoxi"),
+            dept: "tzcj",
+            deadline: 20,
+            claim_by: None,
+            progress: &[],
+            finish: false,
+            cancel: false,
+        },
+        Plan {
+            title: "存量商品房去化专项行动",
+            shortfall: Some(housing_shortfall),
+            remedy: None,
+            route: Route::Stock,
+            track: None,
+            town: Some("fuan"),
+            dept: "zjj",
+            deadline: -10,
+            claim_by: None,
+            progress: &[],
+            finish: false,
+            cancel: false,
+        },
+        Plan {
+            title: "香辛料企业技改贷款贴息兑现",
+            shortfall: None,
+            remedy: None,
+            route: Route::Stock,
+            track: Some("香辛料调味品"),
+            town: None,
+            dept: "gxj",
+            deadline: 5,
+            claim_by: Some("leader2"),
+            progress: &["完成 5 家企业贴息资金拨付。"],
+            finish: true,
+            cancel: false,
+        },
+        Plan {
+            title: "原定：帽饰企业集中参展补贴",
+            shortfall: None,
+            remedy: None,
+            route: Route::Stock,
+            track: None,
+            town: Some("jiaodong"),
+            dept: "swj",
+            deadline: 40,
+            claim_by: None,
+            progress: &[],
+            finish: false,
+            cancel: true,
+        },
+    ];
+    for p in &plans {
+        let remedy = match p.remedy {
+            Some(code) => remedy_id(code).await?,
+            None => None,
+        };
+        let mut tx = store.begin_write().await?;
+        let id = tx
+            .create_task(
+                &actor,
+                &NewTask {
+                    region_code: region.to_string(),
+                    shortfall_id: p.shortfall,
+                    remedy_id: remedy,
+                    title: p.title.to_string(),
+                    description: String::new(),
+                    route: p.route,
+                    track_id: p.track.and_then(track),
+                    town_id: p.town.and_then(town),
+                    owner_department_id: dept(p.dept),
+                    co_department_ids: vec![],
+                    deadline: day(p.deadline),
+                    expected_pp: None,
+                    milestones: if p.deadline > 20 {
+                        vec![("完成摸底调研".to_string(), day(7))]
+                    } else {
+                        vec![]
+                    },
+                },
+            )
+            .await?;
+        if let Some(who) = p.claim_by.and_then(user_of) {
+            let leader = Actor::user(who.id, who.display_name.clone());
+            if let Some(pid) = who.person_id {
+                tx.claim_task(&leader, id, pid).await?;
+            }
+            for body in p.progress {
+                tx.report_progress(&leader, id, body, &[]).await?;
+            }
+            if p.finish {
+                tx.complete_task(&leader, id).await?;
+            }
+        }
+        if p.route.serves_enterprises() && p.claim_by.is_some() {
+            let firms = store.enterprises(region).await?;
+            if let Some(f) = firms
+                .iter()
+                .find(|e| e.track_id.is_some() && e.track_id == p.track.and_then(track))
+            {
+                tx.add_task_enterprise(&actor, id, f.id).await?;
+                tx.add_service_action(&actor, id, f.id, "上门走访，收集订单与用工诉求", &day(-3))
+                    .await?;
+            }
+        }
+        if p.route.sources_projects() {
+            tx.add_lead(
+                &actor,
+                &NewLead {
+                    region_code: region.to_string(),
+                    task_id: Some(id),
+                    track_id: p.track.and_then(track),
+                    chain_link: "上游·核心零部件".into(),
+                    name: format!("{}·配套项目线索", p.track.unwrap_or("胶西")),
+                    investor: "某长三角配套企业（示例）".into(),
+                    estimated_investment: Some(1_500_000_000),
+                },
+            )
+            .await?;
+        }
+        if p.cancel {
+            tx.cancel_task(&actor, id, "与市级补贴政策重复，改由商务部门统筹")
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    // Tasks whose deadline has already passed become overdue, as they would overnight.
+    let mut tx = store.begin_write().await?;
+    tx.sweep_overdue(&domain::period::format_date(today))
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Loads the demo's indicator catalogue, accounting model and observations.

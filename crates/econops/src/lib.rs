@@ -44,6 +44,10 @@ pub enum Command {
         /// Allow listening on a non-loopback address.
         #[arg(long)]
         allow_remote: bool,
+        /// The demo's "today" (default: two weeks after the demo data's last month, so that
+        /// deadlines and time-elapsed progress read as they did then).
+        #[arg(long, value_parser = parse_day)]
+        today: Option<time::Date>,
     },
     /// Serve the web application and API.
     Serve {
@@ -51,6 +55,9 @@ pub enum Command {
         db: DbArg,
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Run as if today were this date (rehearsals and training); default the system clock.
+        #[arg(long, value_parser = parse_day)]
+        today: Option<time::Date>,
     },
     /// Apply database migrations.
     Migrate {
@@ -130,6 +137,17 @@ pub enum ImportCommand {
         industries: PathBuf,
         #[arg(long)]
         drivers: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// The remedy library of a region: code,title,description,sector,route,owner_department,
+    /// expected_effect,source,indicators,tracks
+    Remedies {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -217,6 +235,23 @@ pub enum RegionCommand {
         #[command(flatten)]
         db: DbArg,
     },
+}
+
+fn parse_day(s: &str) -> Result<time::Date, String> {
+    domain::period::parse_date(s).map_err(|_| format!("日期“{s}”格式应为 2025-10-15"))
+}
+
+/// A clock that reads `today` (at the current time of day), or the system clock.
+pub fn clock_for(today: Option<time::Date>) -> store::Clock {
+    match today {
+        None => store::Clock::default(),
+        Some(day) => {
+            let real = time::OffsetDateTime::now_utc();
+            store::Clock {
+                offset: day - real.date(),
+            }
+        }
+    }
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -343,6 +378,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             db,
             addr,
             allow_remote,
+            today,
         } => {
             if !addr.ip().is_loopback() && !allow_remote {
                 return Err(CliError::Usage(format!(
@@ -354,15 +390,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Some(path) => !std::path::Path::new(path).exists(),
                 None => false,
             };
-            let store = Store::open(&db).await?;
+            let data = demo::parse()?;
+            let today = match today {
+                Some(t) => t,
+                None => demo::default_today(&data)?,
+            };
+            let store = Store::open(&db).await?.with_clock(clock_for(Some(today)));
             if fresh || store.list_regions().await?.is_empty() {
                 println!("正在创建演示数据库 {db} 并载入胶州市 2025 年演示数据……");
                 demo::load(&store).await?;
             }
             let listener = tokio::net::TcpListener::bind(addr).await?;
             let local = listener.local_addr()?;
-            let data = demo::parse()?;
             println!("EconOps 演示已启动：http://{local}/");
+            println!(
+                "演示时钟：{}（可用 --today 调整）",
+                domain::period::format_date(today)
+            );
             println!("演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
             for u in &data.users {
                 println!("  {:<10} {}", u.username, u.display_name);
@@ -370,8 +414,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("按 Ctrl+C 停止。");
             serve(store, listener).await
         }
-        Command::Serve { db, addr } => {
-            let store = Store::open(&db.db).await?;
+        Command::Serve { db, addr, today } => {
+            let store = Store::open(&db.db).await?.with_clock(clock_for(today));
             let listener = tokio::net::TcpListener::bind(addr).await?;
             println!("EconOps listening on http://{}/", listener.local_addr()?);
             serve(store, listener).await
@@ -528,6 +572,16 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
                 .await?,
             );
         }
+        ImportCommand::Remedies {
+            file,
+            region,
+            dry_run,
+            db,
+        } => {
+            let table = io::table::read(&file)?;
+            let store = Store::open(&db.db).await?;
+            summary(&web::importing::remedies(&store, &actor, &region, &table, !dry_run).await?);
+        }
         ImportCommand::Observations {
             file,
             region,
@@ -625,6 +679,26 @@ async fn serve(store: Store, listener: tokio::net::TcpListener) -> Result<(), Cl
     Ok(())
 }
 
+/// Ends the server on Ctrl+C or SIGTERM (how service managers stop it), after in-flight
+/// requests finish.
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

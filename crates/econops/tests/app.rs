@@ -109,7 +109,7 @@ async fn town_users_cannot_read_or_change_another_towns_targets(dialect: Dialect
     let resp = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/targets/{own}/actuals")))
         .bearer_auth(&token)
-        .json(&json!({"value": "16", "as_of": "2025-10-31", "source": "镇街报送"}))
+        .json(&json!({"value": "16", "as_of": "2025-10-10", "source": "镇街报送"}))
         .send()
         .await
         .expect("api");
@@ -409,7 +409,7 @@ async fn leaders_edit_only_the_tracks_they_lead(dialect: Dialect) {
         .client
         .post(leader2.url(&format!("/api/v1/targets/{led}/actuals")))
         .header("x-csrf-token", &leader2.csrf)
-        .json(&json!({"value": 9, "as_of": "2025-10-31"}))
+        .json(&json!({"value": 9, "as_of": "2025-10-10"}))
         .send()
         .await
         .expect("request");
@@ -424,7 +424,7 @@ async fn leaders_edit_only_the_tracks_they_lead(dialect: Dialect) {
         .client
         .post(leader.url(&format!("/api/v1/targets/{led}/actuals")))
         .header("x-csrf-token", &leader.csrf)
-        .json(&json!({"value": 9, "as_of": "2025-10-31"}))
+        .json(&json!({"value": 9, "as_of": "2025-10-10"}))
         .send()
         .await
         .expect("request");

@@ -925,3 +925,212 @@ mod tests {
         assert!((i[0].weight - 0.039).abs() < 1e-12);
     }
 }
+
+// ----- the remedy library ------------------------------------------------------------------
+
+pub const REMEDY_COLUMNS: &[Column] = &[
+    Column {
+        name: "code",
+        aliases: &["方案代码", "代码"],
+        required: true,
+    },
+    Column {
+        name: "title",
+        aliases: &["措施名称", "方案名称", "名称"],
+        required: true,
+    },
+    Column {
+        name: "description",
+        aliases: &["措施内容", "内容", "说明"],
+        required: false,
+    },
+    Column {
+        name: "sector",
+        aliases: &["产业", "所属方案", "一二三产"],
+        required: true,
+    },
+    Column {
+        name: "route",
+        aliases: &["路径", "解决路径"],
+        required: true,
+    },
+    Column {
+        name: "owner_department",
+        aliases: &["责任部门", "牵头部门"],
+        required: false,
+    },
+    Column {
+        name: "expected_effect",
+        aliases: &["预期成效", "预期效果"],
+        required: false,
+    },
+    Column {
+        name: "source",
+        aliases: &["来源文件", "来源"],
+        required: false,
+    },
+    Column {
+        name: "indicators",
+        aliases: &["作用指标", "指标"],
+        required: false,
+    },
+    Column {
+        name: "tracks",
+        aliases: &["作用赛道", "赛道"],
+        required: false,
+    },
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemedyRow {
+    pub row: usize,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub sector: String,
+    pub route: domain::Route,
+    pub owner_department: String,
+    pub expected_effect: String,
+    pub source: String,
+    pub indicators: Vec<String>,
+    /// Track codes.
+    pub tracks: Vec<String>,
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([';', '；', '、', ',', '，', '|'])
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Parses and checks the remedy library. `indicators` maps indicator codes and names to codes,
+/// `tracks` track codes and names to codes.
+pub fn remedies(
+    table: &Table,
+    indicators: &HashMap<String, String>,
+    tracks: &HashMap<String, String>,
+) -> Result<Vec<RemedyRow>, ImportErrors> {
+    let columns = locate(table, REMEDY_COLUMNS)?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in &table.rows {
+        let mut r = RowReader {
+            table,
+            row,
+            columns: &columns,
+            errors: &mut errors,
+        };
+        let code = r.required_text("code", 64);
+        let title = r.required_text("title", 100);
+        let description = r.text("description").unwrap_or_default();
+        if description.chars().count() > 2000 {
+            r.fail("description", "过长：最多 2000 个字符");
+        }
+        let sector = match r.required_text("sector", 20).as_deref() {
+            Some("primary" | "一产" | "第一产业") => Some("primary".to_string()),
+            Some("secondary" | "二产" | "第二产业") => Some("secondary".to_string()),
+            Some("tertiary" | "三产" | "第三产业") => Some("tertiary".to_string()),
+            Some(other) => {
+                r.fail(
+                    "sector",
+                    format!("应为 primary/secondary/tertiary（一产/二产/三产），收到“{other}”"),
+                );
+                None
+            }
+            None => None,
+        };
+        let route = match r.required_text("route", 20) {
+            Some(t) => match domain::Route::parse(&t) {
+                Some(route) => Some(route),
+                None => {
+                    r.fail(
+                        "route",
+                        format!("应为 stock（存量提升）、attract（招大引强）或 both，收到“{t}”"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut indicator_codes = Vec::new();
+        for k in split_list(&r.text("indicators").unwrap_or_default()) {
+            match indicators.get(&k) {
+                Some(code) => indicator_codes.push(code.clone()),
+                None => r.fail("indicators", format!("指标“{k}”不在指标目录中")),
+            }
+        }
+        let mut track_codes = Vec::new();
+        for t in split_list(&r.text("tracks").unwrap_or_default()) {
+            match tracks.get(&t) {
+                Some(code) => track_codes.push(code.clone()),
+                None => r.fail("tracks", format!("产业赛道“{t}”不存在")),
+            }
+        }
+        indicator_codes.dedup();
+        track_codes.dedup();
+        let owner = r.text("owner_department").unwrap_or_default();
+        let effect = r.text("expected_effect").unwrap_or_default();
+        let source = r.text("source").unwrap_or_default();
+        if let Some(c) = &code {
+            if check_code(&mut r, "code", c) {
+                if let Some(first) = seen.get(c) {
+                    r.fail("code", format!("方案代码“{c}”重复（第 {first} 行已有）"));
+                } else {
+                    seen.insert(c.clone(), row.number);
+                }
+            }
+        }
+        if let (Some(code), Some(title), Some(sector), Some(route)) = (code, title, sector, route) {
+            out.push(RemedyRow {
+                row: row.number,
+                code,
+                title,
+                description,
+                sector,
+                route,
+                owner_department: owner,
+                expected_effect: effect,
+                source,
+                indicators: indicator_codes,
+                tracks: track_codes,
+            });
+        }
+    }
+    finish(out, errors)
+}
+
+#[cfg(test)]
+mod remedy_tests {
+    use super::*;
+    use crate::table::read_csv;
+
+    #[test]
+    fn reads_remedies_with_lists_and_names() {
+        let indicators = HashMap::from([
+            ("industrial-va".to_string(), "industrial-va".to_string()),
+            ("规上工业增加值".to_string(), "industrial-va".to_string()),
+        ]);
+        let tracks = HashMap::from([
+            (
+                "smart-appliances".to_string(),
+                "smart-appliances".to_string(),
+            ),
+            ("智能家电".to_string(), "smart-appliances".to_string()),
+        ]);
+        let t = read_csv(
+            "r.csv",
+            "code,title,sector,route,indicators,tracks\na,链主扩产,二产,存量提升,规上工业增加值,智能家电；smart-appliances\nb,招引,secondary,attract,nowhere,\n".as_bytes(),
+        )
+        .expect("csv");
+        let err = remedies(&t, &indicators, &tracks).expect_err("unknown indicator");
+        assert_eq!(err.0.len(), 1);
+        assert_eq!((err.0[0].row, err.0[0].column.as_str()), (3, "indicators"));
+        let t = read_csv("r.csv", "code,title,sector,route,indicators,tracks\na,链主扩产,二产,存量提升,规上工业增加值,智能家电\n".as_bytes()).expect("csv");
+        let rows = remedies(&t, &indicators, &tracks).expect("valid");
+        assert_eq!(rows[0].route, domain::Route::Stock);
+        assert_eq!(rows[0].tracks, vec!["smart-appliances"]);
+        assert_eq!(rows[0].sector, "secondary");
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod claim;
 pub mod locate;
 mod migrate;
 pub mod reference;

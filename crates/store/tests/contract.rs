@@ -38,6 +38,8 @@ on_both!(
     indicators_are_upserted_with_history,
     observations_keep_revisions_and_answer_as_of,
     models_are_versioned,
+    exactly_one_of_two_concurrent_claims_wins,
+    overdue_tasks_are_swept_and_notified,
 );
 
 async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
@@ -729,4 +731,269 @@ async fn models_are_versioned(dialect: Dialect) {
     assert_eq!(model.industries.len(), 1);
     assert_eq!(model.industries[0].assumed_growth, Some(4.0));
     assert!(store.model("370281", 2024).await.expect("query").is_none());
+}
+
+/// A region with a track led by two leaders, both with accounts, and one open task on it.
+async fn claim_setup(store: &Store) -> (i64, [(i64, i64); 2]) {
+    seed(store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let p1 = tx
+        .insert_person(
+            &actor(),
+            &store::reference::NewPerson {
+                region_code: "370281".into(),
+                code: "p1".into(),
+                name: "张海涛".into(),
+                title: "副市长".into(),
+                department_id: None,
+                is_sample: true,
+            },
+        )
+        .await
+        .expect("person");
+    let p2 = tx
+        .insert_person(
+            &actor(),
+            &store::reference::NewPerson {
+                region_code: "370281".into(),
+                code: "p2".into(),
+                name: "李晓梅".into(),
+                title: "副市长".into(),
+                department_id: None,
+                is_sample: true,
+            },
+        )
+        .await
+        .expect("person");
+    let tier = tx
+        .insert_tier(
+            &actor(),
+            &store::reference::NewTier {
+                region_code: "370281".into(),
+                code: "focus".into(),
+                name: "聚焦突破类".into(),
+                description: String::new(),
+                ordinal: 1,
+            },
+        )
+        .await
+        .expect("tier");
+    let track = tx
+        .insert_track(
+            &actor(),
+            &store::reference::NewTrack {
+                region_code: "370281".into(),
+                tier_id: tier,
+                code: "smart-appliances".into(),
+                name: "智能家电".into(),
+                description: String::new(),
+                lead_leader_id: Some(p1),
+                lead_department_id: None,
+                responsible_leader_ids: vec![p2],
+                host_area_ids: vec![],
+                ordinal: 1,
+                is_sample: false,
+            },
+        )
+        .await
+        .expect("track");
+    let mut users = [(0, 0); 2];
+    for (i, (name, person)) in [("leader", p1), ("leader2", p2)].into_iter().enumerate() {
+        let id = tx
+            .create_user(
+                &actor(),
+                &NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    password: "a long password".into(),
+                    role: Role::Leader,
+                    region_code: Some("370281".into()),
+                    person_id: Some(person),
+                    department_id: None,
+                    town_id: None,
+                },
+            )
+            .await
+            .expect("user");
+        users[i] = (id, person);
+    }
+    let task = tx
+        .create_task(
+            &actor(),
+            &store::claim::NewTask {
+                region_code: "370281".into(),
+                shortfall_id: None,
+                remedy_id: None,
+                title: "智能家电链主稳产扩产".into(),
+                description: String::new(),
+                route: domain::Route::Stock,
+                track_id: Some(track),
+                town_id: None,
+                owner_department_id: None,
+                co_department_ids: vec![],
+                deadline: "2025-12-31".into(),
+                expected_pp: Some(0.1),
+                milestones: vec![("走访".into(), "2025-11-15".into())],
+            },
+        )
+        .await
+        .expect("task");
+    tx.commit().await.expect("commit");
+    (task, users)
+}
+
+async fn exactly_one_of_two_concurrent_claims_wins(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (task, users) = claim_setup(&store).await;
+    let track = store
+        .task(task)
+        .await
+        .expect("query")
+        .and_then(|d| d.task.track_id);
+    for (user, person) in users {
+        assert!(
+            store
+                .person_covers(person, track, None)
+                .await
+                .expect("query"),
+            "both leaders answer for the track"
+        );
+        assert_eq!(
+            store.notifications(user, true).await.expect("notes").len(),
+            1,
+            "both leaders were told of the task"
+        );
+    }
+    let claim = |user: (i64, i64), name: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin_write().await.expect("begin");
+            let outcome = tx
+                .claim_task(&Actor::user(user.0, name), task, user.1)
+                .await
+                .expect("claim");
+            tx.commit().await.expect("commit");
+            outcome
+        })
+    };
+    let (a, b) = tokio::join!(claim(users[0], "leader"), claim(users[1], "leader2"));
+    let outcomes = [a.expect("joined"), b.expect("joined")];
+    let wins = outcomes
+        .iter()
+        .filter(|o| **o == store::claim::ClaimOutcome::Claimed)
+        .count();
+    assert_eq!(wins, 1, "exactly one claim wins: {outcomes:?}");
+    let loser = outcomes
+        .iter()
+        .find(|o| **o != store::claim::ClaimOutcome::Claimed)
+        .expect("a loser");
+    let detail = store.task(task).await.expect("query").expect("task");
+    let holder = detail.task.claimed_by_name.clone().expect("held");
+    assert_eq!(
+        *loser,
+        store::claim::ClaimOutcome::HeldBy { name: holder },
+        "the loser is told who holds it"
+    );
+    assert_eq!(detail.task.state, "claimed");
+    let log = store
+        .list_audit(&store::audit::AuditFilter {
+            entity: Some("task".into()),
+            entity_id: Some(task.to_string()),
+            limit: 20,
+            offset: 0,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(
+        log.iter().filter(|e| e.action == "claim").count(),
+        1,
+        "one claim in the audit log"
+    );
+}
+
+async fn overdue_tasks_are_swept_and_notified(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (task, users) = claim_setup(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.claim_task(&Actor::user(users[0].0, "leader"), task, users[0].1)
+        .await
+        .expect("claim");
+    let pid = tx
+        .report_progress(
+            &Actor::user(users[0].0, "leader"),
+            task,
+            "走访 6 家企业",
+            &[(
+                "纪要.txt".into(),
+                "text/plain".into(),
+                "会议纪要".as_bytes().to_vec(),
+            )],
+        )
+        .await
+        .expect("progress");
+    tx.commit().await.expect("commit");
+    assert!(pid > 0);
+    let detail = store.task(task).await.expect("q").expect("task");
+    assert_eq!(detail.task.state, "in_progress");
+    assert_eq!(detail.progress[0].attachments[0].file_name, "纪要.txt");
+    let att = store
+        .attachment(detail.progress[0].attachments[0].id)
+        .await
+        .expect("q")
+        .expect("attachment");
+    assert_eq!(att.3, "会议纪要".as_bytes());
+
+    let mut tx = store.begin_write().await.expect("begin");
+    assert!(
+        tx.sweep_overdue("2025-11-01")
+            .await
+            .expect("sweep")
+            .is_empty(),
+        "nothing is late yet"
+    );
+    assert_eq!(
+        tx.sweep_overdue("2025-11-16").await.expect("sweep"),
+        vec![task],
+        "a missed milestone makes it overdue"
+    );
+    assert!(
+        tx.sweep_overdue("2026-01-05")
+            .await
+            .expect("sweep")
+            .is_empty(),
+        "overdue once"
+    );
+    tx.commit().await.expect("commit");
+    let overdue = store
+        .tasks(&store::claim::TaskFilter {
+            region: "370281".into(),
+            state: Some(domain::TaskState::Overdue),
+            ..Default::default()
+        })
+        .await
+        .expect("q");
+    assert_eq!(overdue.len(), 1);
+    let notes = store.notifications(users[0].0, true).await.expect("notes");
+    assert!(notes.iter().any(|n| n.text.contains("逾期")), "{notes:?}");
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.complete_task(&Actor::user(users[0].0, "leader"), task)
+        .await
+        .expect("late work is still done");
+    tx.commit().await.expect("commit");
+    let ranking = store.task_ranking("370281").await.expect("ranking");
+    assert!(
+        ranking.is_empty(),
+        "no department or town owns the task: {ranking:?}"
+    );
+    assert!(
+        sqlx::query("DELETE FROM task_progress")
+            .execute(store.pool())
+            .await
+            .is_err(),
+        "append-only"
+    );
 }

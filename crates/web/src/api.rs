@@ -581,3 +581,299 @@ pub async fn model(
         .ok_or_else(|| AppError::NotFound(format!("{year} 年核算模型")))?;
     Ok(Json(json!(model)))
 }
+
+// ----- claim (领任务) --------------------------------------------------------------------------
+
+async fn default_region(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    given: Option<String>,
+) -> Result<String, AppError> {
+    let code = match given.or_else(|| user.user.region_code.clone()) {
+        Some(c) => c,
+        None => state
+            .store
+            .default_region()
+            .await?
+            .map(|r| r.code)
+            .ok_or_else(|| AppError::bad_field("region", "请指定 region"))?,
+    };
+    require_region(state, &code).await.map(|r| r.code)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewShortfallBody {
+    pub region: Option<String>,
+    pub period: String,
+    pub indicator: String,
+    pub analysis: String,
+    #[serde(default)]
+    pub tracks: Vec<String>,
+    #[serde(default)]
+    pub towns: Vec<String>,
+}
+
+pub async fn create_shortfall(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<NewShortfallBody>,
+) -> Result<Response, ApiError> {
+    crate::claim_pages::require_office(&user)?;
+    let region = default_region(&state, &user, body.region).await?;
+    let period = domain::Period::parse(&body.period)
+        .map_err(|e| AppError::bad_field("period", e.to_string()))?;
+    let analysis = BoundedText::parse_multiline(&body.analysis, "问题、短板、弱项分析", 4000)
+        .map_err(|e| AppError::bad_field("analysis", e.to_string()))?;
+    let tracks = state.store.tracks(&region).await?;
+    let towns = state.store.towns(&region).await?;
+    let mut links = Vec::new();
+    for code in &body.tracks {
+        let t = tracks
+            .iter()
+            .find(|t| &t.code == code)
+            .ok_or_else(|| AppError::bad_field("tracks", format!("产业赛道“{code}”不存在")))?;
+        links.push(("track".to_string(), t.id));
+    }
+    for code in &body.towns {
+        let t = towns
+            .iter()
+            .find(|t| &t.code == code)
+            .ok_or_else(|| AppError::bad_field("towns", format!("镇街“{code}”不存在")))?;
+        links.push(("town".to_string(), t.id));
+    }
+    let id = crate::claim_pages::open_shortfall(
+        &state,
+        &user,
+        &region,
+        period,
+        &body.indicator,
+        analysis.as_str(),
+        links,
+    )
+    .await?;
+    let (shortfall, _) = state
+        .store
+        .shortfall(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("短板 {id}")))?;
+    Ok((StatusCode::CREATED, Json(json!(shortfall))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RemedyQuery {
+    pub region: Option<String>,
+    pub q: Option<String>,
+    pub indicator: Option<String>,
+}
+
+pub async fn remedies(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<RemedyQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let region = default_region(&state, &user, q.region).await?;
+    if q.q.as_deref().is_some_and(|s| s.chars().count() > 50) {
+        return Err(AppError::bad_field("q", "检索词最多 50 个字符").into());
+    }
+    let mut list = state.store.remedies(&region, q.q.as_deref()).await?;
+    if let Some(k) = &q.indicator {
+        list.retain(|r| r.indicators.iter().any(|x| x == k));
+    }
+    Ok(Json(json!({ "remedies": list })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneBody {
+    pub title: String,
+    pub due: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTaskBody {
+    pub region: Option<String>,
+    pub shortfall_id: Option<i64>,
+    pub remedy_id: Option<i64>,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub route: String,
+    pub track: Option<String>,
+    pub town: Option<String>,
+    pub owner_department: Option<String>,
+    #[serde(default)]
+    pub co_departments: Vec<String>,
+    pub deadline: String,
+    pub expected_pp: Option<f64>,
+    #[serde(default)]
+    pub milestones: Vec<MilestoneBody>,
+}
+
+pub async fn create_task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<NewTaskBody>,
+) -> Result<Response, ApiError> {
+    crate::claim_pages::require_office(&user)?;
+    let region = default_region(&state, &user, body.region.clone()).await?;
+    let mut f: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    f.insert("title".into(), body.title.clone());
+    f.insert("description".into(), body.description.clone());
+    f.insert("route".into(), body.route.clone());
+    f.insert("deadline".into(), body.deadline.clone());
+    if let Some(p) = body.expected_pp {
+        f.insert("expected_pp".into(), p.to_string());
+    }
+    if let Some(s) = body.shortfall_id {
+        state
+            .store
+            .shortfall(s)
+            .await?
+            .ok_or_else(|| AppError::bad_field("shortfall_id", format!("短板 {s} 不存在")))?;
+        f.insert("shortfall_id".into(), s.to_string());
+    }
+    if let Some(r) = body.remedy_id {
+        state
+            .store
+            .remedy(r)
+            .await?
+            .ok_or_else(|| AppError::bad_field("remedy_id", format!("解决方案 {r} 不存在")))?;
+        f.insert("remedy_id".into(), r.to_string());
+    }
+    if let Some(code) = &body.track {
+        let t = state
+            .store
+            .tracks(&region)
+            .await?
+            .into_iter()
+            .find(|t| &t.code == code)
+            .ok_or_else(|| AppError::bad_field("track", format!("产业赛道“{code}”不存在")))?;
+        f.insert("track_id".into(), t.id.to_string());
+    }
+    if let Some(code) = &body.town {
+        let t = state
+            .store
+            .towns(&region)
+            .await?
+            .into_iter()
+            .find(|t| &t.code == code)
+            .ok_or_else(|| AppError::bad_field("town", format!("镇街“{code}”不存在")))?;
+        f.insert("town_id".into(), t.id.to_string());
+    }
+    let departments = state.store.departments(&region).await?;
+    let dept = |code: &str, field: &str| {
+        departments
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.id)
+            .ok_or_else(|| AppError::bad_field(field, format!("部门“{code}”不存在")))
+    };
+    if let Some(code) = &body.owner_department {
+        f.insert(
+            "owner_department_id".into(),
+            dept(code, "owner_department")?.to_string(),
+        );
+    }
+    let co = body
+        .co_departments
+        .iter()
+        .map(|c| dept(c, "co_departments"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if body.milestones.len() > 3 {
+        return Err(AppError::bad_field("milestones", "最多 3 个节点").into());
+    }
+    for (i, m) in body.milestones.iter().enumerate() {
+        f.insert(format!("milestone{}", i + 1), m.title.clone());
+        f.insert(format!("milestone{}_due", i + 1), m.due.clone());
+    }
+    let new = crate::claim_pages::parse_new_task(&state, &region, &f, co).await?;
+    let mut tx = state.store.begin_write().await?;
+    let id = tx.create_task(&user.actor(), &new).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+pub async fn task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&raw, "任务")?;
+    crate::claim_pages::sweep(&state).await?;
+    let d = crate::claim_pages::load_task(&state, &user, id).await?;
+    Ok(Json(json!(d)))
+}
+
+pub async fn claim_task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&raw, "任务")?;
+    match crate::claim_pages::claim(&state, &user, id).await? {
+        store::claim::ClaimOutcome::Claimed => Ok(Json(json!({"id": id, "outcome": "claimed"}))),
+        store::claim::ClaimOutcome::HeldBy { name } => {
+            Err(AppError::Conflict(format!("该任务已由{name}认领")).into())
+        }
+        store::claim::ClaimOutcome::Closed { state: s } => {
+            Err(AppError::Conflict(format!("该任务{s}，不能认领")).into())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressBody {
+    pub body: String,
+}
+
+pub async fn task_progress(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<ProgressBody>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&raw, "任务")?;
+    let pid = crate::claim_pages::report(&state, &user, id, &body.body, vec![]).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": pid, "task_id": id}))).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TasksQuery {
+    pub region: Option<String>,
+    pub status: Option<String>,
+}
+
+pub async fn tasks(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<TasksQuery>,
+) -> Result<Json<Value>, ApiError> {
+    crate::claim_pages::sweep(&state).await?;
+    let region = default_region(&state, &user, q.region).await?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(domain::TaskState::parse(s).ok_or_else(|| {
+            AppError::bad_field(
+                "status",
+                format!(
+                    "状态“{s}”无效：应为 open、claimed、in_progress、done、overdue 或 cancelled"
+                ),
+            )
+        })?),
+    };
+    let list: Vec<store::claim::TaskRow> = state
+        .store
+        .tasks(&store::claim::TaskFilter {
+            region,
+            state: status,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|t| crate::claim_pages::can_read_task(&user, t))
+        .collect();
+    Ok(Json(json!({ "tasks": list })))
+}

@@ -36,7 +36,7 @@ impl CurrentUser {
     }
 
     pub fn actor(&self) -> store::Actor {
-        store::Actor::user(self.user.id, self.user.username.clone())
+        store::Actor::user(self.user.id, self.user.display_name.clone())
     }
 }
 

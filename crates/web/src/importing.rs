@@ -215,3 +215,59 @@ pub async fn observations(
         written: write,
     })
 }
+
+/// The remedy library of a region: rows with a known code update that remedy.
+pub async fn remedies(
+    store: &Store,
+    actor: &Actor,
+    region: &str,
+    table: &Table,
+    write: bool,
+) -> Result<ImportSummary, ImportError> {
+    check_region(store, region).await?;
+    let mut indicators: HashMap<String, String> = HashMap::new();
+    for k in store.indicators().await? {
+        indicators.insert(k.name.clone(), k.code.clone());
+        indicators.insert(k.code.clone(), k.code);
+    }
+    let track_rows = store.tracks(region).await?;
+    let mut tracks: HashMap<String, String> = HashMap::new();
+    for t in &track_rows {
+        tracks.insert(t.name.clone(), t.code.clone());
+        tracks.insert(t.code.clone(), t.code.clone());
+    }
+    let rows = imports::remedies(table, &indicators, &tracks)?;
+    if write {
+        let mut tx = store.begin_write().await?;
+        for r in &rows {
+            let track_ids = r
+                .tracks
+                .iter()
+                .filter_map(|c| track_rows.iter().find(|t| &t.code == c).map(|t| t.id))
+                .collect();
+            tx.upsert_remedy(
+                actor,
+                &store::claim::NewRemedy {
+                    region_code: region.to_string(),
+                    code: r.code.clone(),
+                    title: r.title.clone(),
+                    description: r.description.clone(),
+                    sector: r.sector.clone(),
+                    route: r.route,
+                    owner_department: r.owner_department.clone(),
+                    expected_effect: r.expected_effect.clone(),
+                    source: r.source.clone(),
+                    indicators: r.indicators.clone(),
+                    track_ids,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(ImportSummary {
+        rows: rows.len(),
+        message: format!("解决方案 {} 条", rows.len()),
+        written: write,
+    })
+}

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod auth;
+mod claim_pages;
 mod context;
 pub mod error;
 pub mod importing;
@@ -91,7 +92,27 @@ impl App {
                     .post(locate_pages::import_upload)
                     .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
             )
-            .route("/locate/import/confirm", post(locate_pages::import_confirm));
+            .route("/locate/import/confirm", post(locate_pages::import_confirm))
+            .route("/shortfalls/new", get(claim_pages::new_shortfall))
+            .route("/shortfalls", post(claim_pages::create_shortfall))
+            .route("/shortfalls/{id}", get(claim_pages::shortfall))
+            .route("/remedies", get(claim_pages::remedies))
+            .route(
+                "/tasks",
+                get(claim_pages::my_tasks).post(claim_pages::create_task),
+            )
+            .route("/tasks/board", get(claim_pages::claim_board))
+            .route("/tasks/{id}", get(claim_pages::task))
+            .route("/tasks/{id}/claim", post(claim_pages::claim_task))
+            .route(
+                "/tasks/{id}/progress",
+                post(claim_pages::task_progress)
+                    .layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
+            )
+            .route("/tasks/{id}/{action}", post(claim_pages::task_action))
+            .route("/attachments/{id}", get(claim_pages::attachment))
+            .route("/supervision", get(claim_pages::supervision))
+            .route("/supervision/ranking.xlsx", get(claim_pages::ranking_xlsx));
         let api = Router::new()
             .route("/api/openapi.json", get(api::openapi))
             .route("/api/v1/me", get(api::me))
@@ -111,6 +132,12 @@ impl App {
             .route("/api/v1/regions/{code}/analysis", get(api::analysis))
             .route("/api/v1/indicators", get(api::indicators))
             .route("/api/v1/regions/{code}/model", get(api::model))
+            .route("/api/v1/shortfalls", post(api::create_shortfall))
+            .route("/api/v1/remedies", get(api::remedies))
+            .route("/api/v1/tasks", get(api::tasks).post(api::create_task))
+            .route("/api/v1/tasks/{id}", get(api::task))
+            .route("/api/v1/tasks/{id}/claim", post(api::claim_task))
+            .route("/api/v1/tasks/{id}/progress", post(api::task_progress))
             .route("/api/{*rest}", axum::routing::any(api::not_found));
         Router::new()
             .merge(pages)

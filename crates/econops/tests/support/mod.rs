@@ -32,6 +32,10 @@ impl TestApp {
     /// Starts the app on the demo region, or `None` when this dialect is not available.
     pub async fn demo(dialect: Dialect) -> Option<Self> {
         let (store, db) = fresh_store(dialect).await.expect("fresh database")?;
+        // The demo's clock: two weeks after its data, as `econops demo` runs.
+        let data = econops::demo::parse().expect("demo data");
+        let today = econops::demo::default_today(&data).expect("demo today");
+        let store = store.with_clock(econops::clock_for(Some(today)));
         econops::demo::load(&store).await.expect("demo loads");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -1,0 +1,193 @@
+//! Tasks and their states (领任务). A task is opened from a shortfall and a remedy, claimed by a
+//! responsible leader, worked on, and done — or it runs past its deadline and becomes overdue
+//! (督办), or the office cancels it. Claiming is separate from the state: an overdue task may
+//! still be unclaimed.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    Open,
+    Claimed,
+    InProgress,
+    Done,
+    Overdue,
+    Cancelled,
+}
+
+/// What can happen to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEvent {
+    Claim,
+    Report,
+    Complete,
+    PassDeadline,
+    Cancel,
+}
+
+impl TaskState {
+    pub const ALL: [TaskState; 6] = [
+        TaskState::Open,
+        TaskState::Claimed,
+        TaskState::InProgress,
+        TaskState::Done,
+        TaskState::Overdue,
+        TaskState::Cancelled,
+    ];
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code.trim())
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TaskState::Open => "open",
+            TaskState::Claimed => "claimed",
+            TaskState::InProgress => "in_progress",
+            TaskState::Done => "done",
+            TaskState::Overdue => "overdue",
+            TaskState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskState::Open => "待认领",
+            TaskState::Claimed => "已认领",
+            TaskState::InProgress => "推进中",
+            TaskState::Done => "已完成",
+            TaskState::Overdue => "已逾期",
+            TaskState::Cancelled => "已撤销",
+        }
+    }
+
+    /// The status colour: overdue is red, open and claimed yellow until work starts.
+    pub fn colour(self) -> &'static str {
+        match self {
+            TaskState::Overdue => "red",
+            TaskState::Open => "yellow",
+            TaskState::Claimed | TaskState::InProgress | TaskState::Done => "green",
+            TaskState::Cancelled => "unknown",
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, TaskState::Done | TaskState::Cancelled)
+    }
+
+    /// The state after `event`, or `None` when the event is not allowed in this state.
+    /// `claimed` says whether someone holds the task.
+    pub fn after(self, event: TaskEvent, claimed: bool) -> Option<TaskState> {
+        use TaskEvent::*;
+        use TaskState::*;
+        match (self, event) {
+            (Open, Claim) | (Overdue, Claim) if !claimed => {
+                Some(if self == Overdue { Overdue } else { Claimed })
+            }
+            (Claimed, Report) | (InProgress, Report) if claimed => Some(InProgress),
+            (Overdue, Report) if claimed => Some(Overdue),
+            (Claimed, Complete) | (InProgress, Complete) | (Overdue, Complete) if claimed => {
+                Some(Done)
+            }
+            (Open, PassDeadline) | (Claimed, PassDeadline) | (InProgress, PassDeadline) => {
+                Some(Overdue)
+            }
+            (s, Cancel) if !s.is_closed() => Some(Cancelled),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// 存量提升: serve existing enterprises.
+    Stock,
+    /// 招大引强: attract new projects.
+    Attract,
+    Both,
+}
+
+impl Route {
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim() {
+            "stock" | "存量提升" => Some(Route::Stock),
+            "attract" | "招大引强" => Some(Route::Attract),
+            "both" | "两者" | "存量提升+招大引强" => Some(Route::Both),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Route::Stock => "stock",
+            Route::Attract => "attract",
+            Route::Both => "both",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::Stock => "存量提升",
+            Route::Attract => "招大引强",
+            Route::Both => "存量提升 + 招大引强",
+        }
+    }
+
+    pub fn serves_enterprises(self) -> bool {
+        matches!(self, Route::Stock | Route::Both)
+    }
+
+    pub fn sources_projects(self) -> bool {
+        matches!(self, Route::Attract | Route::Both)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskEvent::*;
+    use super::TaskState::*;
+    use super::*;
+
+    #[test]
+    fn the_life_of_a_task() {
+        assert_eq!(Open.after(Claim, false), Some(Claimed));
+        assert_eq!(
+            Open.after(Claim, true),
+            None,
+            "a held task cannot be claimed again"
+        );
+        assert_eq!(Claimed.after(Report, true), Some(InProgress));
+        assert_eq!(InProgress.after(Complete, true), Some(Done));
+        assert_eq!(
+            Open.after(Complete, false),
+            None,
+            "nobody completes an unclaimed task"
+        );
+        assert_eq!(InProgress.after(PassDeadline, true), Some(Overdue));
+        assert_eq!(
+            Overdue.after(Claim, false),
+            Some(Overdue),
+            "claiming does not clear overdue"
+        );
+        assert_eq!(
+            Overdue.after(Complete, true),
+            Some(Done),
+            "late work can still be done"
+        );
+        assert_eq!(Done.after(PassDeadline, true), None);
+        assert_eq!(Done.after(Cancel, true), None);
+        assert_eq!(Claimed.after(Cancel, true), Some(Cancelled));
+    }
+
+    #[test]
+    fn every_state_has_a_code_and_a_word() {
+        for s in TaskState::ALL {
+            assert_eq!(TaskState::parse(s.code()), Some(s));
+            assert!(!s.label().is_empty());
+        }
+        assert_eq!(Route::parse("招大引强"), Some(Route::Attract));
+        assert!(Route::Both.serves_enterprises() && Route::Both.sources_projects());
+    }
+}

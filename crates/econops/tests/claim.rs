@@ -1,0 +1,510 @@
+//! The claim step (领任务) end to end through HTTP, on both databases: a shortfall opened from
+//! the top-ranked indicator, a task from a suggested remedy, a claim that exactly one leader
+//! wins, progress with attachments, and supervision when the clock passes the deadline.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use store::Dialect;
+use support::{extract_csrf, TestApp};
+
+on_both!(from_shortfall_to_claimed_task_to_supervision);
+
+fn form_token(html: &str) -> String {
+    extract_csrf(html).expect("a csrf field")
+}
+
+async fn from_shortfall_to_claimed_task_to_supervision(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office = app.login("office").await;
+
+    // Open a shortfall from the top-ranked indicator (the analysis page links to this form).
+    let locate = office
+        .client
+        .get(office.url("/locate?period=2025-09"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        locate.contains("/shortfalls/new?indicator=industrial-va&amp;period=2025-09"),
+        "the ranked row offers 开短板"
+    );
+    let form = office
+        .client
+        .get(office.url("/shortfalls/new?indicator=industrial-va&period=2025-09"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(form.contains("拖累 GDP 约 1.30 个百分点"));
+    let smart = app
+        .store
+        .tracks("370281")
+        .await
+        .expect("tracks")
+        .into_iter()
+        .find(|t| t.name == "智能家电")
+        .expect("track");
+    let resp = office
+        .client
+        .post(office.url("/shortfalls"))
+        .form(&[
+            ("csrf", office.csrf.as_str()),
+            ("indicator", "industrial-va"),
+            ("period", "2025-09"),
+            ("analysis", "链主订单下滑，配套产能利用率不足"),
+            ("track", &smart.id.to_string()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let shortfall_url = resp.url().path().to_string();
+    let shortfall_id: i64 = shortfall_url
+        .trim_start_matches("/shortfalls/")
+        .parse()
+        .expect("redirected to the shortfall");
+    let page = resp.text().await.expect("html");
+    assert!(page.contains("推荐的解决方案"));
+    let (shortfall, _) = app
+        .store
+        .shortfall(shortfall_id)
+        .await
+        .expect("q")
+        .expect("stored");
+    assert!(
+        (shortfall.shortfall_pp.expect("pp") - 1.296).abs() < 1e-9,
+        "the numbers are frozen with it"
+    );
+
+    // The suggested remedies put the ones acting on the indicator and the track first.
+    let suggestions = app
+        .store
+        .suggest_remedies("370281", "industrial-va", &[smart.id])
+        .await
+        .expect("suggest");
+    let remedy = &suggestions[0].0;
+    assert!(
+        remedy.tracks.iter().any(|(id, _)| *id == smart.id)
+            && remedy.indicators.iter().any(|k| k == "industrial-va"),
+        "{remedy:?}"
+    );
+    assert!(page.contains(&format!("data-remedy=\"{}\"", remedy.code)));
+
+    // Create the task from it; a deadline in the past is refused with the form kept.
+    let gxj = app
+        .store
+        .departments("370281")
+        .await
+        .expect("d")
+        .into_iter()
+        .find(|d| d.code == "gxj")
+        .expect("gxj");
+    let task_form = |deadline: &'static str| {
+        vec![
+            ("csrf".to_string(), office.csrf.clone()),
+            ("shortfall_id".into(), shortfall_id.to_string()),
+            ("remedy_id".into(), remedy.id.to_string()),
+            ("title".into(), "配套企业稳产扩产".into()),
+            ("route".into(), "stock".into()),
+            ("track_id".into(), smart.id.to_string()),
+            ("owner_department_id".into(), gxj.id.to_string()),
+            ("deadline".into(), deadline.into()),
+            ("expected_pp".into(), "0.2".into()),
+        ]
+    };
+    let resp = office
+        .client
+        .post(office.url("/tasks"))
+        .form(&task_form("2025-01-01"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.expect("html").contains("早于今天"));
+    let resp = office
+        .client
+        .post(office.url("/tasks"))
+        .form(&task_form("2025-11-30"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let task_id: i64 = resp
+        .url()
+        .path()
+        .trim_start_matches("/tasks/")
+        .parse()
+        .expect("redirected to the task");
+
+    // A leader outside the track does not see it on the claim board and cannot claim it.
+    let leader2 = app.login("leader2").await;
+    let board = leader2
+        .client
+        .get(leader2.url("/tasks/board"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!board.contains(&format!("data-task=\"{task_id}\"")));
+    let resp = leader2
+        .client
+        .post(leader2.url(&format!("/api/v1/tasks/{task_id}/claim")))
+        .header("x-csrf-token", &leader2.csrf)
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Two leaders who both answer for the track claim at once: exactly one wins.
+    let responsible = app
+        .store
+        .track(smart.id)
+        .await
+        .expect("q")
+        .expect("track")
+        .responsible_leaders[0]
+        .clone();
+    let mut tx = app.store.begin_write().await.expect("begin");
+    tx.create_user(
+        &store::Actor::system("test"),
+        &store::users::NewUser {
+            username: "deputy".into(),
+            display_name: responsible.name.clone(),
+            password: econops::demo::DEMO_PASSWORD.into(),
+            role: domain::Role::Leader,
+            region_code: Some("370281".into()),
+            person_id: Some(responsible.id),
+            department_id: None,
+            town_id: None,
+        },
+    )
+    .await
+    .expect("user");
+    tx.commit().await.expect("commit");
+    let leader = app.login("leader").await;
+    let deputy = app.login("deputy").await;
+    for s in [&leader, &deputy] {
+        let board = s
+            .client
+            .get(s.url("/tasks/board"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            board.contains(&format!("data-task=\"{task_id}\"")),
+            "on the claim board"
+        );
+    }
+    let claim = |s: &support::Session| {
+        s.client
+            .post(s.url(&format!("/api/v1/tasks/{task_id}/claim")))
+            .header("x-csrf-token", s.csrf.clone())
+            .send()
+    };
+    let (a, b) = tokio::join!(claim(&leader), claim(&deputy));
+    let (a, b) = (a.expect("claim"), b.expect("claim"));
+    let statuses = [a.status(), b.status()];
+    assert!(
+        statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let loser: Value = if a.status() == StatusCode::CONFLICT {
+        a.json().await.expect("json")
+    } else {
+        b.json().await.expect("json")
+    };
+    let holder = app
+        .store
+        .task(task_id)
+        .await
+        .expect("q")
+        .expect("task")
+        .task
+        .claimed_by_name
+        .expect("held");
+    assert!(
+        loser["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&holder)),
+        "the loser is told who holds it: {loser}"
+    );
+    let winner = if holder == responsible.name {
+        &deputy
+    } else {
+        &leader
+    };
+
+    // A progress report with an attachment appears on the timeline; a bad attachment is refused.
+    let report = |name: &'static str, bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("csrf", winner.csrf.clone())
+            .text("body", "走访 6 家配套企业，协调用电增容 2 项")
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
+    };
+    let resp = winner
+        .client
+        .post(winner.url(&format!("/tasks/{task_id}/progress")))
+        .multipart(report("run.exe", vec![1, 2, 3]))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.expect("html").contains("类型不允许"));
+    let resp = winner
+        .client
+        .post(winner.url(&format!("/tasks/{task_id}/progress")))
+        .multipart(report("走访纪要.pdf", b"%PDF-1.4 minutes".to_vec()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("走访 6 家配套企业，协调用电增容 2 项") && html.contains("走访纪要.pdf"),
+        "on the timeline"
+    );
+    let detail = app.store.task(task_id).await.expect("q").expect("task");
+    assert_eq!(detail.task.state, "in_progress");
+    let attachment = detail.progress[0].attachments[0].id;
+    let resp = winner
+        .client
+        .get(winner.url(&format!("/attachments/{attachment}")))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        resp.bytes().await.expect("bytes").as_ref(),
+        b"%PDF-1.4 minutes"
+    );
+    let resp = leader2
+        .client
+        .post(leader2.url(&format!("/api/v1/tasks/{task_id}/progress")))
+        .header("x-csrf-token", &leader2.csrf)
+        .json(&json!({"body": "越权"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Move the clock past the deadline (as a restart on a later day would): the task is overdue.
+    let later = store::Store::open(&app.db.url)
+        .await
+        .expect("reopen")
+        .with_clock(econops::clock_for(Some(time::macros::date!(
+            2025 - 12 - 05
+        ))));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(
+        web::App::new(later, web::Config::default()).serve(listener, std::future::pending()),
+    );
+    let token = app.token("office").await;
+    let overdue: Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/tasks?status=overdue"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<i64> = overdue["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    assert!(ids.contains(&task_id), "{ids:?}");
+    // Yesterday's sessions have expired by then: sign in again.
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let login = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = form_token(&login);
+    let resp = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", "office"),
+            ("password", econops::demo::DEMO_PASSWORD),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.url().path(), "/");
+    let board = client
+        .get(format!("{base}/supervision"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        board.contains(&format!("data-task=\"{task_id}\"")),
+        "on the supervision board"
+    );
+    let xlsx = client
+        .get(format!("{base}/supervision/ranking.xlsx"))
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.expect("bytes").to_vec();
+    let table = io::table::read_workbook("ranking.xlsx", bytes).expect("a workbook");
+    assert!(table.rows.iter().any(|r| r
+        .cells
+        .iter()
+        .any(|c| *c == io::Cell::Text("市工业和信息化局".into()))));
+}
+
+#[tokio::test]
+async fn the_remedy_library_is_searchable_in_chinese() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let (status, body) = office.get_json("/api/v1/remedies?q=家电").await;
+    assert_eq!(status, StatusCode::OK);
+    let titles: Vec<&str> = body["remedies"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["title"].as_str())
+        .collect();
+    assert!(titles.iter().any(|t| t.contains("智能家电")), "{titles:?}");
+    let all = app.store.remedies("370281", None).await.expect("all").len();
+    assert!(titles.len() < all, "the search narrows the list");
+    let (_, none) = office
+        .get_json("/api/v1/remedies?q=%E5%AE%B6%E7%94%B5%25")
+        .await;
+    assert_eq!(
+        none["remedies"].as_array().map(Vec::len),
+        Some(0),
+        "“家电%”: the wildcard is a literal"
+    );
+    let html = office
+        .client
+        .get(office.url("/remedies?q=家电"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("智能家电"));
+}
+
+#[tokio::test]
+async fn the_task_api_refuses_bad_input_and_changes_nothing() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let token = app.token("office").await;
+    let before = app
+        .store
+        .tasks(&store::claim::TaskFilter {
+            region: "370281".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("tasks")
+        .len();
+    let client = reqwest::Client::new();
+    for (body, field) in [
+        (
+            json!({"title": "x", "route": "stock", "deadline": "2025-12-01"}),
+            "track_id",
+        ),
+        (
+            json!({"title": "x", "route": "teleport", "track": "smart-appliances", "deadline": "2025-12-01"}),
+            "route",
+        ),
+        (
+            json!({"title": "x", "route": "stock", "track": "nowhere", "deadline": "2025-12-01"}),
+            "track",
+        ),
+        (
+            json!({"title": "x", "route": "stock", "track": "smart-appliances", "deadline": "31/12/2025"}),
+            "deadline",
+        ),
+        (
+            json!({"title": "", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01"}),
+            "title",
+        ),
+        (
+            json!({"title": "x", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01", "remedy_id": 99999}),
+            "remedy_id",
+        ),
+        (
+            json!({"title": "x", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01", "milestones": [{"title": "晚于期限", "due": "2026-01-01"}]}),
+            "milestone1_due",
+        ),
+    ] {
+        let resp = client
+            .post(app.url("/api/v1/tasks"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let problem: Value = resp.json().await.expect("problem");
+        assert_eq!(problem["field"], field, "{body}: {problem}");
+    }
+    let resp = client
+        .get(app.url("/api/v1/tasks?status=lost"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.store
+            .tasks(&store::claim::TaskFilter {
+                region: "370281".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("tasks")
+            .len(),
+        before
+    );
+    let leader_token = app.token("leader").await;
+    let resp = client.post(app.url("/api/v1/tasks")).bearer_auth(&leader_token).json(&json!({"title": "x", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01"})).send().await.expect("post");
+    assert_eq!(
+        resp.status(),
+        StatusCode::FORBIDDEN,
+        "only the office creates tasks"
+    );
+    let resp = client.post(app.url("/api/v1/tasks")).bearer_auth(&token).json(&json!({"title": "新任务", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01"})).send().await.expect("post");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}
