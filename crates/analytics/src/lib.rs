@@ -4,6 +4,8 @@
 //! points of GDP, and the growth still needed (METHODS.md §1–§2). No I/O, no async.
 
 pub mod accounting;
+pub mod approval;
+pub mod pipeline;
 pub mod synthetic;
 pub mod warning;
 

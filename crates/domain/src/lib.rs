@@ -9,6 +9,7 @@ pub mod access;
 pub mod decimal;
 pub mod money;
 pub mod period;
+pub mod project;
 pub mod region;
 pub mod target;
 pub mod task;

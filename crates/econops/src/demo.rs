@@ -521,6 +521,7 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     tx.commit().await?;
     load_statistics(store, &rc, r.year).await?;
     load_claims(store, &data, &rc, r.year).await?;
+    crate::demo_projects::load(store, &data, &rc).await?;
     Ok(data)
 }
 

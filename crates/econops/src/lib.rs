@@ -3,6 +3,7 @@
 //! is here so that tests can check the command-line definition and run the commands.
 
 pub mod demo;
+pub mod demo_projects;
 pub mod report;
 
 use clap::{Args, Parser, Subcommand};

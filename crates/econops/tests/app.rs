@@ -14,6 +14,22 @@ on_both!(
     leaders_edit_only_the_tracks_they_lead,
 );
 
+/// Creates a target through the API as the office; returns its id.
+async fn office_target(app: &TestApp, code: &str, metric: &str, scope: &str) -> i64 {
+    let token = app.token("office").await;
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/regions/370281/targets"))
+        .bearer_auth(&token)
+        .json(&json!({"year": 2025, "code": code, "metric": metric, "name": "新增规上企业", "unit": "firms", "kind": "cumulative", "value": 10, "scope": scope}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    resp.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
 async fn town_users_cannot_read_or_change_another_towns_targets(dialect: Dialect) {
     let Some(app) = TestApp::demo(dialect).await else {
         return;
@@ -105,7 +121,26 @@ async fn town_users_cannot_read_or_change_another_towns_targets(dialect: Dialect
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.fingerprint().await, before, "nothing changed");
 
-    // Its own town's target it can report on.
+    // Its own town's targets it can report on (those the project pipeline does not count).
+    let resp = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/targets/{own}/actuals")))
+        .bearer_auth(&token)
+        .json(&json!({"value": "16", "as_of": "2025-10-10"}))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "signed projects come from the pipeline"
+    );
+    let own = office_target(
+        &app,
+        "jiaoxi-new-firms",
+        "new_above_scale_firms",
+        "town:jiaoxi",
+    )
+    .await;
     let resp = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/targets/{own}/actuals")))
         .bearer_auth(&token)
@@ -402,7 +437,13 @@ async fn leaders_edit_only_the_tracks_they_lead(dialect: Dialect) {
     let Some(app) = TestApp::demo(dialect).await else {
         return;
     };
-    let led = app.target_id("signed-projects-smart-appliances").await;
+    let led = office_target(
+        &app,
+        "smart-appliances-new-firms",
+        "new_above_scale_firms",
+        "track:smart-appliances",
+    )
+    .await;
     let leader2 = app.login("leader2").await;
     let before = app.fingerprint().await;
     let resp = leader2
@@ -622,6 +663,20 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/regions/{code}/analysis", "get"),
         ("/api/v1/indicators", "get"),
         ("/api/v1/regions/{code}/model", "get"),
+        ("/api/v1/shortfalls", "post"),
+        ("/api/v1/remedies", "get"),
+        ("/api/v1/tasks", "post"),
+        ("/api/v1/tasks", "get"),
+        ("/api/v1/tasks/{id}", "get"),
+        ("/api/v1/tasks/{id}/claim", "post"),
+        ("/api/v1/tasks/{id}/progress", "post"),
+        ("/api/v1/projects", "post"),
+        ("/api/v1/projects", "get"),
+        ("/api/v1/projects/{id}", "get"),
+        ("/api/v1/projects/{id}/stage", "post"),
+        ("/api/v1/projects/{id}/approval", "get"),
+        ("/api/v1/projects/{id}/approval", "post"),
+        ("/api/v1/regions/{code}/pipeline-contribution", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -508,3 +508,51 @@ async fn the_task_api_refuses_bad_input_and_changes_nothing() {
     let resp = client.post(app.url("/api/v1/tasks")).bearer_auth(&token).json(&json!({"title": "新任务", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01"})).send().await.expect("post");
     assert_eq!(resp.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_remedy_library_imports_through_the_upload_page() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let csv = "code,title,sector,route,indicators,tracks\nnew-measure,家电以旧换新加力,三产,存量提升,规上工业增加值,智能家电\n".as_bytes().to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", office.csrf.clone())
+        .text("kind", "remedies")
+        .text("year", "2025")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv).file_name("remedies.csv"),
+        );
+    let html = office
+        .client
+        .post(office.url("/locate/import"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("html");
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a preview")
+        .to_string();
+    let resp = office
+        .client
+        .post(office.url("/locate/import/confirm"))
+        .form(&[("csrf", office.csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let found = app
+        .store
+        .remedies("370281", Some("以旧换新加力"))
+        .await
+        .expect("search");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].indicators, vec!["industrial-va"]);
+}

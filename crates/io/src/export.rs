@@ -113,3 +113,75 @@ mod tests {
         );
     }
 }
+
+/// One project of the pipeline export.
+#[derive(Debug, Clone)]
+pub struct ProjectLine {
+    pub id: i64,
+    pub name: String,
+    pub stage: String,
+    pub tier: String,
+    pub track: String,
+    pub town: String,
+    pub investment_yi: Option<f64>,
+    pub signed_on: String,
+    pub started_on: String,
+    pub production_month: String,
+    pub stall: String,
+}
+
+/// The project pipeline as a workbook.
+pub fn projects_xlsx(region: &str, lines: &[ProjectLine]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("项目库")?;
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#F1F3F5")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let money = Format::new()
+        .set_num_format("#,##0.00")
+        .set_align(FormatAlign::Right);
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{region} 项目库"),
+        &Format::new().set_bold().set_font_size(14),
+    )?;
+    let headers = [
+        "编号",
+        "项目",
+        "阶段",
+        "层级",
+        "产业赛道",
+        "镇街",
+        "总投资（亿元）",
+        "签约日期",
+        "开工日期",
+        "预计投产",
+        "推进状态",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &header)?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let r = 3 + i as u32;
+        sheet.write_number(r, 0, l.id as f64)?;
+        sheet.write_string(r, 1, &l.name)?;
+        sheet.write_string(r, 2, &l.stage)?;
+        sheet.write_string(r, 3, &l.tier)?;
+        sheet.write_string(r, 4, &l.track)?;
+        sheet.write_string(r, 5, &l.town)?;
+        match l.investment_yi {
+            Some(v) => sheet.write_number_with_format(r, 6, v, &money)?,
+            None => sheet.write_string(r, 6, "—")?,
+        };
+        sheet.write_string(r, 7, &l.signed_on)?;
+        sheet.write_string(r, 8, &l.started_on)?;
+        sheet.write_string(r, 9, &l.production_month)?;
+        sheet.write_string(r, 10, &l.stall)?;
+    }
+    sheet.set_column_width(1, 36)?;
+    sheet.set_column_width(4, 16)?;
+    book.save_to_buffer()
+}

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod claim;
+pub mod land;
 pub mod locate;
 mod migrate;
 pub mod reference;

@@ -34,6 +34,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0003_append_only.sqlite.sql"),
         postgres: include_str!("../migrations/0003_append_only.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "land",
+        portable: include_str!("../migrations/0004_land.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

@@ -45,6 +45,9 @@ pub struct TargetRow {
     pub is_sample: i64,
     pub actual: Option<i64>,
     pub actual_as_of: Option<String>,
+    /// Where the actual comes from: "projects" when the project pipeline counts it.
+    #[sqlx(default)]
+    pub actual_source: Option<String>,
 }
 
 impl TargetRow {
@@ -269,6 +272,22 @@ impl WriteTx {
         let Some((region, year, name, unit)) = target else {
             return Err(StoreError::NotFound(format!("目标 {}", new.target_id)));
         };
+        let metric: String = sqlx::query_scalar("SELECT metric FROM targets WHERE id = $1")
+            .bind(new.target_id)
+            .fetch_one(self.conn())
+            .await?;
+        if crate::land::DERIVED_METRICS.contains(&metric.as_str()) {
+            let projects: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE region_code = $1")
+                    .bind(region.clone())
+                    .fetch_one(self.conn())
+                    .await?;
+            if projects > 0 {
+                return Err(StoreError::Invalid(format!(
+                    "“{name}”由项目库按签约、开工日期自动统计，不能手工填报"
+                )));
+            }
+        }
         let date = domain::period::parse_date(&new.as_of)
             .map_err(|_| StoreError::Invalid(format!("日期“{}”格式应为 2025-09-30", new.as_of)))?;
         if i64::from(date.year()) != year {
@@ -321,26 +340,79 @@ impl WriteTx {
 }
 
 impl Store {
-    /// All targets of a region and year, with actual values as of `as_of` (ISO date).
+    /// All targets of a region and year, with actual values as of `as_of` (ISO date). Targets
+    /// that count projects (signed, started, signed investment) take their actuals from the
+    /// project pipeline when the region has projects.
     pub async fn targets(&self, region: &str, year: i32, as_of: &str) -> Result<Vec<TargetRow>> {
-        Ok(sqlx::query_as::<_, TargetRow>(&format!(
+        let mut rows = sqlx::query_as::<_, TargetRow>(&format!(
             "{TARGET_SELECT} WHERE t.region_code = $2 AND t.year = $3 ORDER BY t.id"
         ))
         .bind(as_of)
         .bind(region)
         .bind(i64::from(year))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        self.apply_derived(&mut rows, region, year, as_of).await?;
+        Ok(rows)
     }
 
     pub async fn target(&self, id: i64, as_of: &str) -> Result<Option<TargetRow>> {
-        Ok(
-            sqlx::query_as::<_, TargetRow>(&format!("{TARGET_SELECT} WHERE t.id = $2"))
-                .bind(as_of)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        let row = sqlx::query_as::<_, TargetRow>(&format!("{TARGET_SELECT} WHERE t.id = $2"))
+            .bind(as_of)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (region, year) = (row.region_code.clone(), row.year as i32);
+        let mut rows = vec![row];
+        self.apply_derived(&mut rows, &region, year, as_of).await?;
+        Ok(rows.pop())
+    }
+
+    async fn apply_derived(
+        &self,
+        rows: &mut [TargetRow],
+        region: &str,
+        year: i32,
+        as_of: &str,
+    ) -> Result<()> {
+        if !rows
+            .iter()
+            .any(|r| crate::land::DERIVED_METRICS.contains(&r.metric.as_str()))
+        {
+            return Ok(());
+        }
+        // Never count beyond today, whatever period is asked for.
+        let today = domain::period::format_date(self.now().date());
+        let as_of = if today.as_str() < as_of {
+            today
+        } else {
+            as_of.to_string()
+        };
+        let derived = self.derived_target_actuals(region, year, &as_of).await?;
+        if derived.is_empty() {
+            return Ok(());
+        }
+        for r in rows
+            .iter_mut()
+            .filter(|r| crate::land::DERIVED_METRICS.contains(&r.metric.as_str()))
+        {
+            if matches!(r.scope_kind.as_str(), "city" | "tier" | "track" | "town") {
+                let key = (
+                    r.metric.clone(),
+                    r.scope_kind.clone(),
+                    if r.scope_kind == "city" {
+                        None
+                    } else {
+                        r.scope_id
+                    },
+                );
+                r.actual = Some(derived.get(&key).copied().unwrap_or(0));
+                r.actual_as_of = Some(as_of.clone());
+                r.actual_source = Some("projects".into());
+            }
+        }
+        Ok(())
     }
 
     pub async fn target_by_code(&self, region: &str, year: i32, code: &str) -> Result<Option<i64>> {

@@ -12,6 +12,9 @@ mod claim_pages;
 mod context;
 pub mod error;
 pub mod importing;
+pub mod land;
+mod land_api;
+mod land_pages;
 pub mod locate;
 mod locate_pages;
 mod pages;
@@ -112,7 +115,14 @@ impl App {
             .route("/tasks/{id}/{action}", post(claim_pages::task_action))
             .route("/attachments/{id}", get(claim_pages::attachment))
             .route("/supervision", get(claim_pages::supervision))
-            .route("/supervision/ranking.xlsx", get(claim_pages::ranking_xlsx));
+            .route("/supervision/ranking.xlsx", get(claim_pages::ranking_xlsx))
+            .route(
+                "/projects",
+                get(land_pages::projects).post(land_pages::new_project),
+            )
+            .route("/projects.xlsx", get(land_pages::projects_xlsx))
+            .route("/projects/{id}", get(land_pages::project))
+            .route("/projects/{id}/{action}", post(land_pages::project_action));
         let api = Router::new()
             .route("/api/openapi.json", get(api::openapi))
             .route("/api/v1/me", get(api::me))
@@ -138,6 +148,20 @@ impl App {
             .route("/api/v1/tasks/{id}", get(api::task))
             .route("/api/v1/tasks/{id}/claim", post(api::claim_task))
             .route("/api/v1/tasks/{id}/progress", post(api::task_progress))
+            .route(
+                "/api/v1/projects",
+                get(land_api::list).post(land_api::create),
+            )
+            .route("/api/v1/projects/{id}", get(land_api::project))
+            .route("/api/v1/projects/{id}/stage", post(land_api::stage))
+            .route(
+                "/api/v1/projects/{id}/approval",
+                get(land_api::approval).post(land_api::set_approval),
+            )
+            .route(
+                "/api/v1/regions/{code}/pipeline-contribution",
+                get(land_api::pipeline),
+            )
             .route("/api/{*rest}", axum::routing::any(api::not_found));
         Router::new()
             .merge(pages)
@@ -160,9 +184,22 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
-        axum::serve(listener, router)
+        // Overdue tasks are marked (and their people notified) even when nobody is looking.
+        let state = self.state.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+            loop {
+                every.tick().await;
+                if let Err(e) = claim_pages::sweep(&state).await {
+                    tracing::warn!(error = %e, "overdue sweep failed");
+                }
+            }
+        });
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        sweeper.abort();
+        served
     }
 }
 

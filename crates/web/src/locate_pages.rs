@@ -106,6 +106,8 @@ struct LocateTemplate {
     coefficient_sums: Vec<(String, String, f64, f64)>,
     model: Option<store::locate::Model>,
     can_edit: bool,
+    pipeline: Option<crate::land::PipelineReport>,
+    pipeline_chart: String,
 }
 
 impl LocateTemplate {
@@ -129,6 +131,9 @@ impl LocateTemplate {
         let x = &x.get();
         x.map(|v| format!("{:.1}%", v * 100.0))
             .unwrap_or_else(|| "—".into())
+    }
+    fn f3<T: Num>(&self, x: T) -> String {
+        format!("{:.3}", x.get())
     }
     fn abs1<T: Num>(&self, x: T) -> String {
         let x = &x.get();
@@ -177,6 +182,8 @@ pub async fn locate(
                 coefficient_sums: vec![],
                 model: None,
                 can_edit: false,
+                pipeline: None,
+                pipeline_chart: "null".into(),
             }
             .render()?;
             return Ok(respond(html, &ctx));
@@ -231,7 +238,22 @@ pub async fn locate(
                 .collect()
         })
         .unwrap_or_default();
+    let pipeline = crate::land::pipeline_report(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        &state.config.warning_rules,
+    )
+    .await
+    .ok()
+    .filter(|p| !p.contribution.projects.is_empty());
+    let pipeline_chart = pipeline
+        .as_ref()
+        .map(|p| chart_json(&p.contribution.by_month))
+        .unwrap_or_else(|| "null".into());
     let html = LocateTemplate {
+        pipeline,
+        pipeline_chart,
         layout,
         report: Some(report),
         problem: None,
@@ -512,7 +534,7 @@ pub async fn import_page(
     Ok(respond(html, &ctx))
 }
 
-const IMPORT_KINDS: [&str; 3] = ["indicators", "model", "observations"];
+const IMPORT_KINDS: [&str; 4] = ["indicators", "model", "observations", "remedies"];
 
 async fn run_import(
     state: &AppState,
@@ -538,6 +560,9 @@ async fn run_import(
                 write,
             )
             .await?
+        }
+        "remedies" => {
+            crate::importing::remedies(&state.store, &actor, region, &tables[0], write).await?
         }
         "model" => {
             crate::importing::model(

@@ -82,6 +82,47 @@
     window.addEventListener('resize', function () { chart.resize(); });
   }
 
+  // Approval Gantt: planned days per item (critical ones red), and the actual span when known.
+  function ganttChart(el, data) {
+    var items = data.items || [];
+    var start = new Date(data.start + 'T00:00:00Z');
+    var dayOf = function (iso) { return iso ? Math.round((new Date(iso + 'T00:00:00Z') - start) / 86400000) : null; };
+    var chart = echarts.init(el, null, { renderer: 'svg' });
+    el.style.height = Math.max(180, 34 * items.length + 70) + 'px'; chart.resize();
+    var names = items.map(function (i) { return i.name; });
+    chart.setOption({
+      animation: false,
+      legend: { top: 0, data: ['计划', '实际'] },
+      grid: { left: 8, right: 24, top: 30, bottom: 20, containLabel: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      xAxis: { type: 'value', name: '天', min: 0 },
+      yAxis: { type: 'category', data: names, inverse: true },
+      series: [
+        { name: '计划起点', type: 'bar', stack: 'plan', barWidth: 10, itemStyle: { color: 'transparent' }, data: items.map(function (i) { return i.start; }), tooltip: { show: false } },
+        { name: '计划', type: 'bar', stack: 'plan', barWidth: 10, data: items.map(function (i) { return { value: i.end - i.start, itemStyle: { color: i.critical ? '#c62828' : '#1559a8' } }; }) },
+        { name: '实际起点', type: 'bar', stack: 'actual', barWidth: 6, itemStyle: { color: 'transparent' }, data: items.map(function (i) { return dayOf(i.actual_start); }), tooltip: { show: false } },
+        { name: '实际', type: 'bar', stack: 'actual', barWidth: 6, itemStyle: { color: '#2e7d32' }, data: items.map(function (i) { var s = dayOf(i.actual_start), e = dayOf(i.actual_end); return s === null || e === null ? null : Math.max(e - s, 0.3); }) }
+      ]
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+  }
+
+  // The pipeline's contribution by month of production, in pp of GDP growth.
+  function pipelineChart(el, data) {
+    var chart = echarts.init(el, null, { renderer: 'svg' });
+    el.style.height = '240px'; chart.resize();
+    chart.setOption({
+      animation: false,
+      grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return v.toFixed(3) + ' 个百分点'; } },
+      xAxis: { type: 'category', data: data.map(function (m) { return m.month + ' 月'; }) },
+      yAxis: { type: 'value', name: '个百分点' },
+      series: [{ type: 'bar', barWidth: 18, itemStyle: { color: '#1559a8' }, data: data.map(function (m) { return m.contribution_pp; }),
+        label: { show: true, position: 'top', fontSize: 10, formatter: function (p) { return p.value.toFixed(2); } } }]
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+  }
+
   function init(root) {
     if (typeof echarts === 'undefined') { return; }
     (root || document).querySelectorAll('[data-chart]').forEach(function (el) {
@@ -93,6 +134,8 @@
       if (el.dataset.chart === 'progress') { progressChart(el, data); }
       if (el.dataset.chart === 'waterfall') { waterfallChart(el, data); }
       if (el.dataset.chart === 'trend') { trendChart(el, data); }
+      if (el.dataset.chart === 'gantt') { ganttChart(el, data); }
+      if (el.dataset.chart === 'pipeline') { pipelineChart(el, data); }
       el.dataset.drawn = '1';
     });
   }

@@ -1,0 +1,2 @@
+-- No dialect-specific objects in this migration.
+SELECT 1;
