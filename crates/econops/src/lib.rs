@@ -154,6 +154,16 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Projects of a region: name,investor,track,town,total_investment,stage,stage_date …
+    Projects {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Observations of a region: period,indicator,ytd_value,ytd_growth_pct,last_year_total
     Observations {
         file: PathBuf,
@@ -572,6 +582,16 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
                 )
                 .await?,
             );
+        }
+        ImportCommand::Projects {
+            file,
+            region,
+            dry_run,
+            db,
+        } => {
+            let table = io::table::read(&file)?;
+            let store = Store::open(&db.db).await?;
+            summary(&web::importing::projects(&store, &actor, &region, &table, !dry_run).await?);
         }
         ImportCommand::Remedies {
             file,

@@ -363,3 +363,84 @@ async fn manual_figures_for_pipeline_targets_are_refused_and_confidential_names_
     let table = io::table::read_workbook("projects.xlsx", bytes).expect("a workbook");
     assert!(table.rows.len() > 150, "{} rows", table.rows.len());
 }
+
+#[tokio::test]
+async fn projects_import_all_or_nothing_and_late_issues_are_escalated() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let before = app.store.projects("370281").await.expect("projects").len();
+    let upload = |csv: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", office.csrf.clone())
+            .text("kind", "projects")
+            .text("year", "2025")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("projects.csv"),
+            )
+    };
+    let bad = "项目名称,投资方,赛道,镇街,总投资(亿元),阶段,阶段日期\n压缩机配套,某公司,智能家电,胶西街道,3.5,签约,2025-08-01\n冷链物流,某公司,智能家电,胶西街道,2,开工,2025-13-01\n";
+    let resp = office
+        .client
+        .post(office.url("/locate/import"))
+        .multipart(upload(bad))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp
+        .text()
+        .await
+        .expect("html")
+        .contains("<td class=\"num\">3</td><td>阶段日期</td>"));
+    assert_eq!(
+        app.store.projects("370281").await.expect("projects").len(),
+        before,
+        "nothing written"
+    );
+    let good = "项目名称,投资方,赛道,镇街,总投资(亿元),阶段,阶段日期\n压缩机配套,某公司,智能家电,胶西街道,3.5,签约,2025-08-01\n";
+    let html = office
+        .client
+        .post(office.url("/locate/import"))
+        .multipart(upload(good))
+        .send()
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("html");
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a preview")
+        .to_string();
+    let resp = office
+        .client
+        .post(office.url("/locate/import/confirm"))
+        .form(&[("csrf", office.csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        app.store.projects("370281").await.expect("projects").len(),
+        before + 1
+    );
+    // The demo has service-log problems past their deadline: they are on the supervision board.
+    let board = office
+        .client
+        .get(office.url("/supervision"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        board.contains("data-issue="),
+        "late project issues are escalated"
+    );
+}

@@ -1134,3 +1134,278 @@ mod remedy_tests {
         assert_eq!(rows[0].sector, "secondary");
     }
 }
+
+// ----- projects ------------------------------------------------------------------------------
+
+pub const PROJECT_COLUMNS: &[Column] = &[
+    Column {
+        name: "name",
+        aliases: &["项目名称", "项目"],
+        required: true,
+    },
+    Column {
+        name: "code_name",
+        aliases: &["代号", "保密代号"],
+        required: false,
+    },
+    Column {
+        name: "investor",
+        aliases: &["投资方", "投资主体"],
+        required: false,
+    },
+    Column {
+        name: "track",
+        aliases: &["产业赛道", "赛道"],
+        required: false,
+    },
+    Column {
+        name: "town",
+        aliases: &["镇街", "所在镇街"],
+        required: false,
+    },
+    Column {
+        name: "chain_link",
+        aliases: &["产业链环节", "链条环节"],
+        required: false,
+    },
+    Column {
+        name: "total_investment",
+        aliases: &["总投资(亿元)", "总投资"],
+        required: false,
+    },
+    Column {
+        name: "fixed_asset_investment",
+        aliases: &["固定资产投资(亿元)", "固定资产投资"],
+        required: false,
+    },
+    Column {
+        name: "output_at_capacity",
+        aliases: &["达产产值(亿元)", "达产产值"],
+        required: false,
+    },
+    Column {
+        name: "value_added_at_capacity",
+        aliases: &["达产增加值(亿元)", "达产增加值"],
+        required: false,
+    },
+    Column {
+        name: "expected_production_month",
+        aliases: &["预计投产月份", "预计投产"],
+        required: false,
+    },
+    Column {
+        name: "stage",
+        aliases: &["阶段", "推进阶段"],
+        required: true,
+    },
+    Column {
+        name: "stage_date",
+        aliases: &["阶段日期", "日期"],
+        required: true,
+    },
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectImportRow {
+    pub row: usize,
+    pub name: String,
+    pub code_name: String,
+    pub investor: String,
+    pub track: Option<String>,
+    pub town: Option<String>,
+    pub chain_link: String,
+    pub total_investment: Option<i64>,
+    pub fixed_asset_investment: Option<i64>,
+    pub output_at_capacity: Option<i64>,
+    pub value_added_at_capacity: Option<i64>,
+    pub expected_production_month: Option<String>,
+    pub stage: domain::project::Stage,
+    pub stage_date: String,
+}
+
+impl RowReader<'_> {
+    /// Money in 亿元 (or with its unit), as whole yuan.
+    fn money(&mut self, col: &str) -> Result<Option<i64>, ()> {
+        let text = match self.cell(col).clone() {
+            Cell::Empty => return Ok(None),
+            Cell::Number { value, .. } => format!("{value}"),
+            Cell::Text(s) => s,
+        };
+        match domain::Yuan::parse(&text, domain::money::MoneyUnit::Yi) {
+            Ok(y) => Ok(Some(y.0)),
+            Err(e) => {
+                self.fail(col, e.to_string());
+                Err(())
+            }
+        }
+    }
+}
+
+/// Parses and checks a project list. `tracks` and `towns` map codes and names to ids' keys
+/// (codes); a stage at or after signing needs its investment and investor, after landing its town.
+pub fn projects(
+    table: &Table,
+    tracks: &HashMap<String, String>,
+    towns: &HashMap<String, String>,
+    today: &str,
+) -> Result<Vec<ProjectImportRow>, ImportErrors> {
+    use domain::project::Stage;
+    let columns = locate(table, PROJECT_COLUMNS)?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in &table.rows {
+        let mut r = RowReader {
+            table,
+            row,
+            columns: &columns,
+            errors: &mut errors,
+        };
+        let name = r.required_text("name", 100);
+        let code_name = r.text("code_name").unwrap_or_default();
+        let investor = r.text("investor").unwrap_or_default();
+        let track = match r.text("track") {
+            None => None,
+            Some(t) => match tracks.get(&t) {
+                Some(code) => Some(code.clone()),
+                None => {
+                    r.fail("track", format!("产业赛道“{t}”不存在"));
+                    None
+                }
+            },
+        };
+        let town = match r.text("town") {
+            None => None,
+            Some(t) => match towns.get(&t) {
+                Some(code) => Some(code.clone()),
+                None => {
+                    r.fail("town", format!("镇街“{t}”不存在"));
+                    None
+                }
+            },
+        };
+        let chain_link = r.text("chain_link").unwrap_or_default();
+        let total = r.money("total_investment");
+        let fixed = r.money("fixed_asset_investment");
+        let output = r.money("output_at_capacity");
+        let va = r.money("value_added_at_capacity");
+        let month = match r.text("expected_production_month") {
+            None => None,
+            Some(m) => match Period::parse(&period_text(&m)) {
+                Ok(Period::Month { year, month }) => Some(format!("{year:04}-{month:02}")),
+                _ => {
+                    r.fail(
+                        "expected_production_month",
+                        format!("预计投产月份“{m}”格式应为 2025-11"),
+                    );
+                    None
+                }
+            },
+        };
+        let stage = match r.required_text("stage", 20) {
+            None => None,
+            Some(s) => match Stage::parse(&s) {
+                Some(st) => Some(st),
+                None => {
+                    r.fail(
+                        "stage",
+                        format!("阶段“{s}”无效：应为 线索、在谈、签约、落地、开工、投产 或 达产"),
+                    );
+                    None
+                }
+            },
+        };
+        let date = match r.required_text("stage_date", 20) {
+            None => None,
+            Some(d) => match domain::period::parse_date(&d) {
+                Ok(d) if domain::period::format_date(d).as_str() > today => {
+                    r.fail(
+                        "stage_date",
+                        format!("日期 {} 晚于今天", domain::period::format_date(d)),
+                    );
+                    None
+                }
+                Ok(d) => Some(domain::period::format_date(d)),
+                Err(_) => {
+                    r.fail("stage_date", format!("日期“{d}”格式应为 2025-09-30"));
+                    None
+                }
+            },
+        };
+        if let (Some(st), Ok(total)) = (stage, &total) {
+            if st.is_signed() && total.is_none_or(|v| v <= 0) {
+                r.fail("total_investment", "签约及以后阶段须填写总投资");
+            }
+            if st.is_signed() && investor.is_empty() {
+                r.fail("investor", "签约及以后阶段须填写投资方");
+            }
+            if st >= Stage::Registered && town.is_none() {
+                r.fail("town", "落地及以后阶段须填写镇街");
+            }
+            if st >= Stage::Producing && month.is_none() {
+                r.fail("expected_production_month", "投产及以后阶段须填写投产月份");
+            }
+        }
+        if let Some(n) = &name {
+            let key = format!("{n}|{}", track.clone().unwrap_or_default());
+            if let Some(first) = seen.get(&key) {
+                r.fail("name", format!("项目“{n}”重复（第 {first} 行已有）"));
+            } else {
+                seen.insert(key, row.number);
+            }
+        }
+        if let (
+            Some(name),
+            Some(stage),
+            Some(stage_date),
+            Ok(total),
+            Ok(fixed),
+            Ok(output),
+            Ok(va),
+        ) = (name, stage, date, total, fixed, output, va)
+        {
+            out.push(ProjectImportRow {
+                row: row.number,
+                name,
+                code_name,
+                investor,
+                track,
+                town,
+                chain_link,
+                total_investment: total,
+                fixed_asset_investment: fixed,
+                output_at_capacity: output,
+                value_added_at_capacity: va,
+                expected_production_month: month,
+                stage,
+                stage_date,
+            });
+        }
+    }
+    finish(out, errors)
+}
+
+#[cfg(test)]
+mod project_tests {
+    use super::*;
+    use crate::table::read_csv;
+
+    #[test]
+    fn checks_what_each_stage_needs() {
+        let tracks = HashMap::from([("智能家电".to_string(), "smart-appliances".to_string())]);
+        let towns = HashMap::from([("胶西街道".to_string(), "jiaoxi".to_string())]);
+        let t = read_csv(
+            "p.csv",
+            "项目名称,投资方,赛道,镇街,总投资(亿元),阶段,阶段日期\n压缩机配套,某公司,智能家电,胶西街道,3.5,签约,2025-08-01\n无投资,某公司,智能家电,,,签约,2025-08-01\n未来,某公司,智能家电,胶西街道,1,签约,2099-01-01\n"
+                .as_bytes(),
+        )
+        .expect("csv");
+        let err = projects(&t, &tracks, &towns, "2025-10-14").expect_err("bad rows");
+        let places: Vec<(usize, &str)> = err.0.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(places, vec![(3, "总投资(亿元)"), (4, "阶段日期")], "{err}");
+        let t = read_csv("p.csv", "项目名称,投资方,赛道,镇街,总投资(亿元),阶段,阶段日期\n压缩机配套,某公司,智能家电,胶西街道,3.5,签约,2025-08-01\n".as_bytes()).expect("csv");
+        let rows = projects(&t, &tracks, &towns, "2025-10-14").expect("valid");
+        assert_eq!(rows[0].total_investment, Some(350_000_000));
+        assert_eq!(rows[0].stage, domain::project::Stage::Signed);
+    }
+}

@@ -152,6 +152,19 @@ pub struct ProjectIssue {
     pub created_at: String,
 }
 
+/// A project's problem left unresolved past its deadline (escalated to 督办).
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct LateIssue {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    pub code_name: String,
+    pub town_id: Option<i64>,
+    pub problem: String,
+    pub department_name: Option<String>,
+    pub deadline: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectDetail {
     pub project: ProjectRow,
@@ -666,6 +679,19 @@ impl Store {
         Ok(sqlx::query_as::<_, ApprovalTemplate>("SELECT code, name, typical_days, prerequisites, gates_stage, ordinal FROM approval_templates ORDER BY ordinal")
             .fetch_all(&self.pool)
             .await?)
+    }
+
+    /// Unresolved service-log problems past their deadline, for the supervision board.
+    pub async fn late_project_issues(&self, region: &str, today: &str) -> Result<Vec<LateIssue>> {
+        Ok(sqlx::query_as::<_, LateIssue>(
+            "SELECT i.id, i.project_id, p.name AS project_name, p.code_name, p.town_id, i.problem, d.name AS department_name, i.deadline \
+             FROM project_issues i JOIN projects p ON p.id = i.project_id LEFT JOIN departments d ON d.id = i.department_id \
+             WHERE p.region_code = $1 AND i.resolved_at IS NULL AND i.deadline < $2 ORDER BY i.deadline, i.id",
+        )
+        .bind(region)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Unresolved service-log problems past their deadline, per project.

@@ -1190,6 +1190,7 @@ struct SupervisionTemplate {
     layout: Layout,
     overdue: Vec<TaskRow>,
     ranking: Vec<store::claim::RankRow>,
+    late_issues: Vec<store::land::LateIssue>,
     today: String,
 }
 
@@ -1225,6 +1226,22 @@ pub async fn supervision(
         layout: Layout::new("督办", "supervision", &user, &ctx),
         overdue,
         ranking: state.store.task_ranking(&ctx.region.code).await?,
+        late_issues: state
+            .store
+            .late_project_issues(
+                &ctx.region.code,
+                &domain::period::format_date(state.store.now().date()),
+            )
+            .await?
+            .into_iter()
+            .map(|mut i| {
+                // Outside the office, a confidential project shows its code name.
+                if !i.code_name.is_empty() && !user.principal.role.is_office() {
+                    i.project_name = i.code_name.clone();
+                }
+                i
+            })
+            .collect(),
         today: domain::period::format_date(state.store.now().date()),
     }
     .render()?;

@@ -271,3 +271,69 @@ pub async fn remedies(
         written: write,
     })
 }
+
+/// Projects of a region, each added at its stage with that stage's date.
+pub async fn projects(
+    store: &Store,
+    actor: &Actor,
+    region: &str,
+    table: &Table,
+    write: bool,
+) -> Result<ImportSummary, ImportError> {
+    check_region(store, region).await?;
+    let track_rows = store.tracks(region).await?;
+    let town_rows = store.towns(region).await?;
+    let mut tracks: HashMap<String, String> = HashMap::new();
+    for t in &track_rows {
+        tracks.insert(t.name.clone(), t.code.clone());
+        tracks.insert(t.code.clone(), t.code.clone());
+    }
+    let mut towns: HashMap<String, String> = HashMap::new();
+    for t in &town_rows {
+        towns.insert(t.name.clone(), t.code.clone());
+        towns.insert(t.code.clone(), t.code.clone());
+    }
+    let today = domain::period::format_date(store.now().date());
+    let rows = imports::projects(table, &tracks, &towns, &today)?;
+    if write {
+        let mut tx = store.begin_write().await?;
+        for r in &rows {
+            let new = store::land::NewProject {
+                region_code: region.to_string(),
+                name: r.name.clone(),
+                code_name: r.code_name.clone(),
+                investor_name: r.investor.clone(),
+                track_id: r
+                    .track
+                    .as_ref()
+                    .and_then(|c| track_rows.iter().find(|t| &t.code == c).map(|t| t.id)),
+                chain_link: r.chain_link.clone(),
+                host_area_id: None,
+                town_id: r
+                    .town
+                    .as_ref()
+                    .and_then(|c| town_rows.iter().find(|t| &t.code == c).map(|t| t.id)),
+                total_investment: r.total_investment,
+                fixed_asset_investment: r.fixed_asset_investment,
+                output_at_capacity: r.output_at_capacity,
+                value_added_at_capacity: r
+                    .value_added_at_capacity
+                    .or(r.total_investment.map(|v| v / 10 * 3)),
+                tax_at_capacity: None,
+                jobs: None,
+                expected_production_month: r.expected_production_month.clone(),
+                source_kind: "import".into(),
+                source_task_id: None,
+                source_lead_id: None,
+            };
+            tx.create_project(actor, &new, r.stage, &r.stage_date)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(ImportSummary {
+        rows: rows.len(),
+        message: format!("项目 {} 个", rows.len()),
+        written: write,
+    })
+}

@@ -534,7 +534,13 @@ pub async fn import_page(
     Ok(respond(html, &ctx))
 }
 
-const IMPORT_KINDS: [&str; 4] = ["indicators", "model", "observations", "remedies"];
+const IMPORT_KINDS: [&str; 5] = [
+    "indicators",
+    "model",
+    "observations",
+    "remedies",
+    "projects",
+];
 
 async fn run_import(
     state: &AppState,
@@ -563,6 +569,9 @@ async fn run_import(
         }
         "remedies" => {
             crate::importing::remedies(&state.store, &actor, region, &tables[0], write).await?
+        }
+        "projects" => {
+            crate::importing::projects(&state.store, &actor, region, &tables[0], write).await?
         }
         "model" => {
             crate::importing::model(
