@@ -5,7 +5,7 @@ use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::locate::build_report;
-use crate::pages::Layout;
+use crate::pages::{parse_id, respond, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -35,22 +35,7 @@ const ALLOWED_TYPES: &[(&str, &str)] = &[
     ("txt", "text/plain"),
 ];
 
-fn respond(html: String, ctx: &ViewContext) -> Response {
-    let mut resp = Html(html).into_response();
-    if let Some(c) = &ctx.set_cookie {
-        if let Ok(v) = c.parse() {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    resp
-}
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::NotFound(format!("{what}“{raw}”")))
-}
 
 pub(crate) fn require_office(user: &CurrentUser) -> Result<(), AppError> {
     if user.principal.role.is_office() {

@@ -5,7 +5,7 @@ use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::land::{approval_plan, idle_days, sees_real_name, stall_status};
-use crate::pages::Layout;
+use crate::pages::{parse_id, respond, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -18,22 +18,7 @@ use domain::{BoundedText, Role, Yuan};
 use std::collections::HashMap;
 use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRow};
 
-fn respond(html: String, ctx: &ViewContext) -> Response {
-    let mut resp = Html(html).into_response();
-    if let Some(c) = &ctx.set_cookie {
-        if let Ok(v) = c.parse() {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    resp
-}
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::NotFound(format!("{what}“{raw}”")))
-}
 
 /// Who may change a project: the office, departments and leaders; a town for its own projects.
 pub(crate) fn can_write_project(user: &CurrentUser, p: &ProjectRow) -> bool {

@@ -5,11 +5,13 @@ use crate::auth::PageUser;
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::locate::{build_report, IndicatorLine, LocateError, LocateReport};
-use crate::pages::Layout;
+use crate::claim_pages::require_office;
+pub(crate) use crate::pages::chart_json;
+use crate::pages::{respond, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -24,24 +26,7 @@ impl From<LocateError> for AppError {
     }
 }
 
-fn respond(html: String, ctx: &ViewContext) -> Response {
-    let mut resp = Html(html).into_response();
-    if let Some(c) = &ctx.set_cookie {
-        if let Ok(v) = c.parse() {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    resp
-}
 
-/// The JSON embedded for a chart, safe inside a `<script>` element.
-pub(crate) fn chart_json<T: Serialize>(data: &T) -> String {
-    serde_json::to_string(data)
-        .unwrap_or_else(|_| "null".into())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
 
 /// A number however deep the template's references go.
 pub trait Num {
@@ -503,15 +488,6 @@ fn cell_text(c: &io::Cell) -> String {
     }
 }
 
-fn require_office(user: &crate::auth::CurrentUser) -> Result<(), AppError> {
-    if user.principal.role.is_office() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "统计数据导入仅限系统管理员和经济运行办公室".into(),
-        ))
-    }
-}
 
 pub async fn import_page(
     State(state): State<AppState>,

@@ -57,7 +57,7 @@ impl Layout {
     }
 }
 
-fn respond(html: String, ctx: &ViewContext) -> Response {
+pub(crate) fn respond(html: String, ctx: &ViewContext) -> Response {
     let mut resp = Html(html).into_response();
     if let Some(c) = &ctx.set_cookie {
         if let Ok(v) = c.parse() {
@@ -67,7 +67,7 @@ fn respond(html: String, ctx: &ViewContext) -> Response {
     resp
 }
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -75,7 +75,7 @@ fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
 }
 
 /// Serialises data for a chart into a `<script type="application/json">` safely.
-fn chart_json<T: Serialize>(data: &T) -> String {
+pub(crate) fn chart_json<T: Serialize>(data: &T) -> String {
     serde_json::to_string(data)
         .unwrap_or_else(|_| "null".into())
         .replace('<', "\\u003c")
