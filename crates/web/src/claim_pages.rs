@@ -35,8 +35,6 @@ const ALLOWED_TYPES: &[(&str, &str)] = &[
     ("txt", "text/plain"),
 ];
 
-
-
 pub(crate) fn require_office(user: &CurrentUser) -> Result<(), AppError> {
     if user.principal.role.is_office() {
         Ok(())

@@ -18,8 +18,6 @@ use domain::{BoundedText, Role, Yuan};
 use std::collections::HashMap;
 use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRow};
 
-
-
 /// Who may change a project: the office, departments and leaders; a town for its own projects.
 pub(crate) fn can_write_project(user: &CurrentUser, p: &ProjectRow) -> bool {
     match user.principal.role {

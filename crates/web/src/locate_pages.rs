@@ -2,10 +2,10 @@
 //! series, and the statistics upload (preview, errors, confirm).
 
 use crate::auth::PageUser;
+use crate::claim_pages::require_office;
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::locate::{build_report, IndicatorLine, LocateError, LocateReport};
-use crate::claim_pages::require_office;
 pub(crate) use crate::pages::chart_json;
 use crate::pages::{respond, Layout};
 use crate::AppState;
@@ -25,8 +25,6 @@ impl From<LocateError> for AppError {
         }
     }
 }
-
-
 
 /// A number however deep the template's references go.
 pub trait Num {
@@ -487,7 +485,6 @@ fn cell_text(c: &io::Cell) -> String {
         io::Cell::Number { value, .. } => value.to_string(),
     }
 }
-
 
 pub async fn import_page(
     State(state): State<AppState>,
