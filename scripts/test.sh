@@ -124,7 +124,8 @@ ECONOPS_TEST_PG_URL="$PG_URL" ECONOPS_REQUIRE_PG=1 cargo test --workspace
 
 # ---------------------------------------------------------------------------
 section "browser tests (e2e)"
-cargo build -p econops
+# `cargo test` above built the binary for the command-line tests; building it again with
+# `cargo build` would recompile dependencies under other feature sets, for nothing.
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 [[ "$TARGET_DIR" == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
 [[ -x "$TARGET_DIR/debug/econops" ]] || fail "binary $TARGET_DIR/debug/econops not found"

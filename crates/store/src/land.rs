@@ -717,9 +717,9 @@ impl Store {
     ) -> Result<HashMap<(String, String, Option<i64>), i64>> {
         let rows: Vec<PipelineFacts> = sqlx::query_as(
             "SELECT p.track_id, tr.tier_id, p.town_id, p.total_investment, \
-             (SELECT MIN(s.on_date) FROM project_stages s WHERE s.project_id = p.id AND s.stage = 'signed'), \
-             (SELECT MIN(s.on_date) FROM project_stages s WHERE s.project_id = p.id AND s.stage = 'started') \
-             FROM projects p LEFT JOIN tracks tr ON tr.id = p.track_id WHERE p.region_code = $1",
+             MIN(CASE WHEN s.stage = 'signed' THEN s.on_date END), MIN(CASE WHEN s.stage = 'started' THEN s.on_date END) \
+             FROM projects p LEFT JOIN tracks tr ON tr.id = p.track_id LEFT JOIN project_stages s ON s.project_id = p.id \
+             WHERE p.region_code = $1 GROUP BY p.id, p.track_id, tr.tier_id, p.town_id, p.total_investment",
         )
         .bind(region)
         .fetch_all(&self.pool)

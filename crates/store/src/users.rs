@@ -58,6 +58,13 @@ pub struct NewUser {
     pub town_id: Option<i64>,
 }
 
+#[derive(FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: User,
+    csrf_token: String,
+}
+
 /// What a sign-in attempt came to.
 #[derive(Debug, Clone)]
 pub enum LoginOutcome {
@@ -368,22 +375,17 @@ impl Store {
 
     /// The user and CSRF token of a live session.
     pub async fn session(&self, token: &str) -> Result<Option<(User, String)>> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+        // One round trip: every page asks this.
+        let row = sqlx::query_as::<_, SessionRow>(
+            "SELECT u.id, u.username, u.display_name, u.role, u.region_code, u.person_id, u.department_id, u.town_id, \
+             u.active, u.created_at, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(token_hash(token))
         .bind(timestamp(self.now()))
         .fetch_optional(&self.pool)
         .await?;
-        let Some((user_id, csrf)) = row else {
-            return Ok(None);
-        };
-        let user = sqlx::query_as::<_, User>(&format!("{USER_SELECT} WHERE id = $1"))
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(user.map(|u| (u, csrf)))
+        Ok(row.map(|r| (r.user, r.csrf_token)))
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
