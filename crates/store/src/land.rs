@@ -190,8 +190,7 @@ const PROJECT_SELECT: &str = "SELECT p.id, p.region_code, p.name, p.code_name, p
     tr.tier_id, ti.name AS tier_name, p.chain_link, p.host_area_id, h.name AS host_area_name, p.town_id, tw.name AS town_name, \
     p.total_investment, p.fixed_asset_investment, p.output_at_capacity, p.value_added_at_capacity, p.tax_at_capacity, p.jobs, \
     p.expected_production_month, p.source_kind, p.source_task_id, p.source_lead_id, p.stage, p.last_activity_at, \
-    (SELECT MIN(s.on_date) FROM project_stages s WHERE s.project_id = p.id AND s.stage = 'signed') AS signed_on, \
-    (SELECT MIN(s.on_date) FROM project_stages s WHERE s.project_id = p.id AND s.stage = 'started') AS started_on, \
+    p.signed_on, p.started_on, \
     (SELECT MIN(s.on_date) FROM project_stages s WHERE s.project_id = p.id AND s.stage = 'producing') AS producing_on, \
     p.created_at \
     FROM projects p LEFT JOIN tracks tr ON tr.id = p.track_id LEFT JOIN tiers ti ON ti.id = tr.tier_id \
@@ -281,6 +280,7 @@ impl WriteTx {
                 break;
             }
         }
+        self.stamp_stage_dates(id, stage, on_date).await?;
         if let Some(lead) = new.source_lead_id {
             sqlx::query("UPDATE leads SET status = 'project' WHERE id = $1")
                 .bind(lead)
@@ -354,6 +354,7 @@ impl WriteTx {
         .bind(id)
         .execute(self.conn())
         .await?;
+        self.stamp_stage_dates(id, to, on_date).await?;
         self.audit(
             actor,
             project_audit(
@@ -603,6 +604,26 @@ impl WriteTx {
         .await
     }
 
+    /// Keeps the first signed and started dates on the project (reaching a stage implies the
+    /// earlier ones on the same day when they were skipped over at creation).
+    async fn stamp_stage_dates(&mut self, id: i64, stage: Stage, on_date: &str) -> Result<()> {
+        if stage.is_signed() {
+            sqlx::query("UPDATE projects SET signed_on = COALESCE(signed_on, $1) WHERE id = $2")
+                .bind(on_date)
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+        }
+        if stage.is_started() {
+            sqlx::query("UPDATE projects SET started_on = COALESCE(started_on, $1) WHERE id = $2")
+                .bind(on_date)
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Sets when a project was last active (used to load history, such as the demo's).
     pub async fn touch_project(&mut self, id: i64, at: &str) -> Result<()> {
         sqlx::query("UPDATE projects SET last_activity_at = $1 WHERE id = $2")
@@ -716,10 +737,8 @@ impl Store {
         as_of: &str,
     ) -> Result<HashMap<(String, String, Option<i64>), i64>> {
         let rows: Vec<PipelineFacts> = sqlx::query_as(
-            "SELECT p.track_id, tr.tier_id, p.town_id, p.total_investment, \
-             MIN(CASE WHEN s.stage = 'signed' THEN s.on_date END), MIN(CASE WHEN s.stage = 'started' THEN s.on_date END) \
-             FROM projects p LEFT JOIN tracks tr ON tr.id = p.track_id LEFT JOIN project_stages s ON s.project_id = p.id \
-             WHERE p.region_code = $1 GROUP BY p.id, p.track_id, tr.tier_id, p.town_id, p.total_investment",
+            "SELECT p.track_id, tr.tier_id, p.town_id, p.total_investment, p.signed_on, p.started_on \
+             FROM projects p LEFT JOIN tracks tr ON tr.id = p.track_id WHERE p.region_code = $1",
         )
         .bind(region)
         .fetch_all(&self.pool)
