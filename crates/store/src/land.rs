@@ -8,6 +8,12 @@ use serde_json::json;
 use sqlx::FromRow;
 use std::collections::HashMap;
 
+/// The pipeline counts by (metric, scope kind, scope id).
+pub type PipelineCounts = HashMap<(String, String, Option<i64>), i64>;
+
+/// Cached pipeline counts: (region, year, as of) → (pipeline version, counts).
+pub type PipelineCache = HashMap<(String, i32, String), (i64, std::sync::Arc<PipelineCounts>)>;
+
 /// (track, tier, town, total investment, signed on, started on) of a project.
 type PipelineFacts = (
     Option<i64>,
@@ -216,6 +222,18 @@ fn project_audit(
 }
 
 impl WriteTx {
+    /// Marks the region's pipeline as changed (in this transaction).
+    async fn bump_pipeline(&mut self, region: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pipeline_versions (region_code, version) VALUES ($1, 1) \
+             ON CONFLICT (region_code) DO UPDATE SET version = pipeline_versions.version + 1",
+        )
+        .bind(region)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
     async fn project_row(&mut self, id: i64) -> Result<ProjectRow> {
         sqlx::query_as::<_, ProjectRow>(&format!("{PROJECT_SELECT} WHERE p.id = $1"))
             .bind(id)
@@ -281,6 +299,7 @@ impl WriteTx {
             }
         }
         self.stamp_stage_dates(id, stage, on_date).await?;
+        self.bump_pipeline(&new.region_code).await?;
         if let Some(lead) = new.source_lead_id {
             sqlx::query("UPDATE leads SET status = 'project' WHERE id = $1")
                 .bind(lead)
@@ -355,6 +374,7 @@ impl WriteTx {
         .execute(self.conn())
         .await?;
         self.stamp_stage_dates(id, to, on_date).await?;
+        self.bump_pipeline(&p.region_code).await?;
         self.audit(
             actor,
             project_audit(
@@ -400,6 +420,7 @@ impl WriteTx {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Invalid("镇街或承载区域不存在".into()),
             _ => StoreError::Db(e),
         })?;
+        self.bump_pipeline(&p.region_code).await?;
         self.audit(
             actor,
             project_audit(
@@ -735,7 +756,32 @@ impl Store {
         region: &str,
         year: i32,
         as_of: &str,
-    ) -> Result<HashMap<(String, String, Option<i64>), i64>> {
+    ) -> Result<std::sync::Arc<PipelineCounts>> {
+        let version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM pipeline_versions WHERE region_code = $1",
+        )
+        .bind(region)
+        .fetch_one(&self.pool)
+        .await?;
+        let key = (region.to_string(), year, as_of.to_string());
+        if let Ok(cache) = self.pipeline_cache.lock() {
+            if let Some((v, counts)) = cache.get(&key) {
+                if *v == version {
+                    return Ok(counts.clone());
+                }
+            }
+        }
+        let counts = std::sync::Arc::new(self.count_pipeline(region, year, as_of).await?);
+        if let Ok(mut cache) = self.pipeline_cache.lock() {
+            if cache.len() > 1000 {
+                cache.clear();
+            }
+            cache.insert(key, (version, counts.clone()));
+        }
+        Ok(counts)
+    }
+
+    async fn count_pipeline(&self, region: &str, year: i32, as_of: &str) -> Result<PipelineCounts> {
         let rows: Vec<PipelineFacts> = sqlx::query_as(
             "SELECT p.track_id, tr.tier_id, p.town_id, p.total_investment, p.signed_on, p.started_on \
              FROM projects p LEFT JOIN tracks tr ON tr.id = p.track_id WHERE p.region_code = $1",

@@ -186,6 +186,8 @@ pub struct Store {
     /// SQLite allows one writer: writes queue here instead of failing with SQLITE_BUSY.
     write_lock: Arc<Mutex<()>>,
     clock: Clock,
+    /// Pipeline counts per (region, year, as of), valid for one pipeline version.
+    pub(crate) pipeline_cache: Arc<std::sync::Mutex<land::PipelineCache>>,
 }
 
 impl Store {
@@ -233,6 +235,7 @@ impl Store {
             url,
             write_lock: Arc::new(Mutex::new(())),
             clock: Clock::default(),
+            pipeline_cache: Arc::default(),
         })
     }
 
