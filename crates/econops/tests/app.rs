@@ -707,3 +707,36 @@ async fn the_targets_api_matches_its_snapshot() {
         json!({"elapsed_pct": body["elapsed_pct"], "period": body["period"], "targets": first})
     );
 }
+
+#[tokio::test]
+async fn the_system_overview_matches_each_tracks_own_matrix() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let (status, system) = office.get_json("/api/v1/regions/370281/system").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut seen = 0;
+    for tier in system["tiers"].as_array().expect("tiers") {
+        for detail in tier["tracks"].as_array().expect("tracks") {
+            let id = detail["track"]["id"].as_i64().expect("id");
+            let (_, own) = office.get_json(&format!("/api/v1/tracks/{id}")).await;
+            assert_eq!(detail, &own, "track {id}");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 22, "all 22 tracks");
+    let with_chain = system["tiers"]
+        .as_array()
+        .expect("tiers")
+        .iter()
+        .flat_map(|t| t["tracks"].as_array().cloned().unwrap_or_default())
+        .filter(|d| {
+            !d["chain_leaders"]
+                .as_array()
+                .map(Vec::is_empty)
+                .unwrap_or(true)
+        })
+        .count();
+    assert!(with_chain > 0, "chain leaders are loaded");
+}
