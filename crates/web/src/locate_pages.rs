@@ -310,6 +310,8 @@ struct IndicatorTemplate {
     owner: String,
     /// The region's own (nominal) target for the indicator, as set.
     target_value: String,
+    /// The year whose target the form edits.
+    line_year: i32,
     line: IndicatorLine,
     unit: String,
     rows: Vec<SeriesRow>,
@@ -406,6 +408,7 @@ pub async fn indicator(
         can_edit: user.principal.role.is_office(),
         owner: line.owner_department.clone(),
         target_value,
+        line_year: ctx.year(),
         line,
         unit,
         rows,
