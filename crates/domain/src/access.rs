@@ -207,7 +207,42 @@ pub struct TaskFacts {
     pub town: Option<i64>,
 }
 
+/// The facts about a project that decide who may change it and who sees its real name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectFacts {
+    pub town: Option<i64>,
+    /// Whether the project negotiates under a code name.
+    pub confidential: bool,
+    /// Its track's leaders and lead department, when it has a track.
+    pub track: Option<TrackFacts>,
+}
+
 impl Principal {
+    /// Change a project: the office, departments and leaders; a town for its own projects.
+    pub fn can_write_project(&self, p: &ProjectFacts) -> bool {
+        match self.role {
+            Role::Admin | Role::Office | Role::Department | Role::Leader => true,
+            Role::Town => p.town.is_some() && p.town == self.town_id,
+            Role::ServiceManager | Role::Viewer => false,
+        }
+    }
+
+    /// See a confidential project's real name: the office, the leaders and the lead department of
+    /// its track, and its town. Everyone else sees its code name.
+    pub fn sees_real_name(&self, p: &ProjectFacts) -> bool {
+        if !p.confidential {
+            return true;
+        }
+        let track = p.track.as_ref();
+        match self.role {
+            Role::Admin | Role::Office => true,
+            Role::Leader => track.is_some_and(|t| self.person_id.is_some_and(|pid| t.leaders.contains(&pid))),
+            Role::Department => track.is_some_and(|t| t.lead_department.is_some() && t.lead_department == self.department_id),
+            Role::Town => p.town.is_some() && p.town == self.town_id,
+            Role::ServiceManager | Role::Viewer => false,
+        }
+    }
+
     /// Report progress, record services and leads: the claimer, the owner and co-departments,
     /// the town the task belongs to, and the office.
     pub fn can_work_on(&self, task: &TaskFacts) -> bool {
@@ -296,6 +331,22 @@ mod tests {
         assert!(!dept.can_write(Scope::of(ScopeKind::Track, 5), Some(&not_owned)));
         assert!(dept.can_write(Scope::of(ScopeKind::Department, 20), None));
         assert!(!dept.can_read(Scope::of(ScopeKind::Department, 21)));
+    }
+
+    #[test]
+    fn confidential_projects_show_their_name_only_inside_their_scope() {
+        let track = TrackFacts { leaders: vec![10], lead_department: Some(20) };
+        let p = ProjectFacts { town: Some(30), confidential: true, track: Some(track) };
+        assert!(user(Role::Office).sees_real_name(&p));
+        assert!(user(Role::Leader).sees_real_name(&p), "leads the track");
+        assert!(user(Role::Department).sees_real_name(&p), "lead department");
+        assert!(user(Role::Town).sees_real_name(&p), "its town");
+        let outsider = Principal { town_id: Some(31), ..user(Role::Town) };
+        assert!(!outsider.sees_real_name(&p));
+        assert!(!user(Role::Viewer).sees_real_name(&p));
+        assert!(user(Role::Viewer).sees_real_name(&ProjectFacts { confidential: false, ..p.clone() }));
+        assert!(user(Role::Town).can_write_project(&p) && !outsider.can_write_project(&p));
+        assert!(!user(Role::Viewer).can_write_project(&p));
     }
 
     #[test]

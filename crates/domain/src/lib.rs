@@ -16,7 +16,7 @@ pub mod task;
 pub mod text;
 pub mod uscc;
 
-pub use access::{Principal, Role, Scope, ScopeKind, TaskFacts};
+pub use access::{Principal, ProjectFacts, Role, Scope, ScopeKind, TaskFacts};
 pub use money::Yuan;
 pub use period::Period;
 pub use region::RegionCode;

@@ -6,7 +6,7 @@
 use analytics::approval::{ApprovalItem, ApprovalPlan};
 use analytics::pipeline::{PipelineContribution, PipelineProject, PipelineRules};
 use domain::project::{Stage, StallRules};
-use domain::{Principal, Role, Status};
+use domain::Status;
 use serde::Serialize;
 use store::land::{ProjectDetail, ProjectRow};
 use store::Store;
@@ -39,27 +39,9 @@ pub fn stall_status(p: &ProjectRow, today: time::Date, rules: &StallRules) -> St
     rules.status(p.stage(), idle_days(p, today))
 }
 
-/// Whether a user sees a confidential project's real name: the office, the leaders and the lead
-/// department of its track, and its town. Others see its code name.
-pub fn sees_real_name(
-    user: &Principal,
-    p: &ProjectRow,
-    track_facts: Option<&domain::access::TrackFacts>,
-) -> bool {
-    if p.code_name.trim().is_empty() {
-        return true;
-    }
-    match user.role {
-        Role::Admin | Role::Office => true,
-        Role::Leader => {
-            track_facts.is_some_and(|t| user.person_id.is_some_and(|pid| t.leaders.contains(&pid)))
-        }
-        Role::Department => track_facts.is_some_and(|t| {
-            t.lead_department.is_some() && t.lead_department == user.department_id
-        }),
-        Role::Town => p.town_id.is_some() && p.town_id == user.town_id,
-        Role::ServiceManager | Role::Viewer => false,
-    }
+/// The access facts of a project, given its track's facts.
+pub fn project_facts(p: &ProjectRow, track: Option<domain::access::TrackFacts>) -> domain::ProjectFacts {
+    domain::ProjectFacts { town: p.town_id, confidential: !p.code_name.trim().is_empty(), track }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
-use crate::land::{approval_plan, idle_days, sees_real_name, stall_status};
+use crate::land::{approval_plan, idle_days, project_facts, stall_status};
 use crate::pages::{parse_id, respond, Layout};
 use crate::AppState;
 use askama::Template;
@@ -20,11 +20,7 @@ use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRo
 
 /// Who may change a project: the office, departments and leaders; a town for its own projects.
 pub(crate) fn can_write_project(user: &CurrentUser, p: &ProjectRow) -> bool {
-    match user.principal.role {
-        Role::Admin | Role::Office | Role::Department | Role::Leader => true,
-        Role::Town => p.town_id.is_some() && p.town_id == user.principal.town_id,
-        Role::ServiceManager | Role::Viewer => false,
-    }
+    user.principal.can_write_project(&project_facts(p, None))
 }
 
 /// A project as a user may see it: confidential names replaced by code names outside its scope.
@@ -70,7 +66,7 @@ pub(crate) async fn cards(
             },
             None => None,
         };
-        let real = sees_real_name(&user.principal, p, f.as_ref());
+        let real = user.principal.sees_real_name(&project_facts(p, f));
         let status = stall_status(p, today, &rules);
         out.push(ProjectCard {
             id: p.id,
