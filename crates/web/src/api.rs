@@ -46,7 +46,7 @@ fn json_problem(rejection: &JsonRejection) -> String {
     }
 }
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -584,7 +584,8 @@ pub async fn model(
 
 // ----- claim (领任务) --------------------------------------------------------------------------
 
-async fn default_region(
+/// The region a request means: the one given, else the caller's, else the default one.
+pub(crate) async fn default_region(
     state: &AppState,
     user: &crate::auth::CurrentUser,
     given: Option<String>,

@@ -12,12 +12,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use store::land::NewApproval;
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::bad_field("id", format!("项目编号“{raw}”不是正整数")))
-}
 
 /// Refuses a plan with a cycle, a missing prerequisite or a negative duration.
 pub(crate) fn check_plan(
@@ -54,22 +48,7 @@ pub async fn create(
     ApiUser(user): ApiUser,
     crate::api::ApiJson(body): crate::api::ApiJson<NewProjectBody>,
 ) -> Result<Response, ApiError> {
-    let region = match body
-        .region
-        .clone()
-        .or_else(|| user.user.region_code.clone())
-    {
-        Some(r) => r,
-        None => state
-            .store
-            .default_region()
-            .await?
-            .map(|r| r.code)
-            .ok_or_else(|| AppError::bad_field("region", "请指定 region"))?,
-    };
-    if state.store.region(&region).await?.is_none() {
-        return Err(AppError::NotFound(format!("地区 {region}")).into());
-    }
+    let region = crate::api::default_region(&state, &user, body.region.clone()).await?;
     let mut form: HashMap<String, String> = HashMap::new();
     let mut put = |k: &str, v: Option<String>| {
         if let Some(v) = v {
@@ -112,7 +91,7 @@ pub async fn stage(
     Path(raw): Path<String>,
     crate::api::ApiJson(body): crate::api::ApiJson<StageBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&raw)?;
+    let id = crate::api::parse_id(&raw, "项目")?;
     crate::land_pages::move_stage(&state, &user, id, &body.stage, body.on.as_deref()).await?;
     let d = crate::land_pages::load_project(&state, id).await?;
     Ok(Json(
@@ -125,7 +104,7 @@ pub async fn project(
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&raw)?;
+    let id = crate::api::parse_id(&raw, "项目")?;
     let d = crate::land_pages::load_project(&state, id).await?;
     let card = crate::land_pages::cards(&state, &user, std::slice::from_ref(&d.project))
         .await?
@@ -144,7 +123,7 @@ pub async fn approval(
     ApiUser(_user): ApiUser,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&raw)?;
+    let id = crate::api::parse_id(&raw, "项目")?;
     let d = crate::land_pages::load_project(&state, id).await?;
     let plan = crate::land::approval_plan(&d).map_err(|e| AppError::bad(e.to_string()))?;
     Ok(Json(json!({
@@ -183,7 +162,7 @@ pub async fn set_approval(
     Path(raw): Path<String>,
     crate::api::ApiJson(body): crate::api::ApiJson<PlanBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&raw)?;
+    let id = crate::api::parse_id(&raw, "项目")?;
     let d = crate::land_pages::load_project(&state, id).await?;
     if !crate::land_pages::can_write_project(&user, &d.project) {
         return Err(AppError::Forbidden("您无权修改该项目".into()).into());
@@ -255,15 +234,7 @@ pub async fn list(
     ApiUser(user): ApiUser,
     Query(q): Query<ProjectsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let region = match q.region.or_else(|| user.user.region_code.clone()) {
-        Some(r) => r,
-        None => state
-            .store
-            .default_region()
-            .await?
-            .map(|r| r.code)
-            .ok_or_else(|| AppError::bad_field("region", "请指定 region"))?,
-    };
+    let region = crate::api::default_region(&state, &user, q.region).await?;
     let stage = match q.stage.as_deref() {
         None | Some("") => None,
         Some(s) => Some(
