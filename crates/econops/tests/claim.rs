@@ -556,3 +556,22 @@ async fn the_remedy_library_imports_through_the_upload_page() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].indicators, vec!["industrial-va"]);
 }
+
+#[tokio::test]
+async fn my_tasks_are_the_ones_i_work_on() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else { return };
+    let all = app.store.tasks(&store::claim::TaskFilter { region: "370281".into(), ..Default::default() }).await.expect("tasks");
+    let gxj = app.store.departments("370281").await.expect("d").into_iter().find(|d| d.code == "gxj").expect("gxj").id;
+    let dept = app.login("dept").await;
+    let html = dept.client.get(dept.url("/tasks")).send().await.expect("page").text().await.expect("html");
+    for t in &all {
+        let shown = html.contains(&format!("data-task=\"{}\"", t.id));
+        assert_eq!(shown, t.owner_department_id == Some(gxj), "{} ({:?})", t.title, t.owner_department_name);
+    }
+    let leader = app.login("leader").await;
+    let html = leader.client.get(leader.url("/tasks")).send().await.expect("page").text().await.expect("html");
+    for t in &all {
+        let shown = html.contains(&format!("data-task=\"{}\"", t.id));
+        assert_eq!(shown, t.claimed_by_name.as_deref() == Some("张海涛"), "{}", t.title);
+    }
+}

@@ -1174,6 +1174,16 @@ impl Store {
         .await?)
     }
 
+    /// (task id, co-department id) of every task of a region.
+    pub async fn task_co_departments(&self, region: &str) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as::<_, (i64, i64)>(
+            "SELECT c.task_id, c.department_id FROM task_co_departments c JOIN tasks t ON t.id = c.task_id WHERE t.region_code = $1",
+        )
+        .bind(region)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether a person answers for a track (lead or responsible leader) or a town (包联).
     pub async fn person_covers(
         &self,

@@ -615,28 +615,18 @@ pub async fn my_tasks(
         })
         .await?;
     let p = &user.principal;
-    let mut co: HashMap<i64, Vec<i64>> = HashMap::new();
-    if p.role == Role::Department {
-        for t in &all {
-            if let Some(d) = state.store.task(t.id).await? {
-                co.insert(t.id, d.co_departments.iter().map(|(id, _)| *id).collect());
-            }
-        }
-    }
+    // My tasks are the ones I work on (the rule of `domain::access`); the office sees them all.
+    let co = state.store.task_co_departments(&ctx.region.code).await?;
     let tasks: Vec<TaskRow> = all
         .into_iter()
         .filter(|t| match p.role {
             Role::Admin | Role::Office | Role::Viewer => true,
-            Role::Leader => t.claimed_by_person.is_some() && t.claimed_by_person == p.person_id,
-            Role::Department => {
-                t.owner_department_id.is_some()
-                    && (t.owner_department_id == p.department_id
-                        || co
-                            .get(&t.id)
-                            .is_some_and(|c| p.department_id.is_some_and(|d| c.contains(&d))))
-            }
-            Role::Town => t.town_id.is_some() && t.town_id == p.town_id,
-            Role::ServiceManager => false,
+            _ => p.can_work_on(&TaskFacts {
+                claimed_by_person: t.claimed_by_person,
+                owner_department: t.owner_department_id,
+                co_departments: co.iter().filter(|(task, _)| *task == t.id).map(|(_, d)| *d).collect(),
+                town: t.town_id,
+            }),
         })
         .collect();
     let notifications = state.store.notifications(user.user.id, false).await?;
