@@ -236,8 +236,12 @@ impl Principal {
         let track = p.track.as_ref();
         match self.role {
             Role::Admin | Role::Office => true,
-            Role::Leader => track.is_some_and(|t| self.person_id.is_some_and(|pid| t.leaders.contains(&pid))),
-            Role::Department => track.is_some_and(|t| t.lead_department.is_some() && t.lead_department == self.department_id),
+            Role::Leader => {
+                track.is_some_and(|t| self.person_id.is_some_and(|pid| t.leaders.contains(&pid)))
+            }
+            Role::Department => track.is_some_and(|t| {
+                t.lead_department.is_some() && t.lead_department == self.department_id
+            }),
             Role::Town => p.town.is_some() && p.town == self.town_id,
             Role::ServiceManager | Role::Viewer => false,
         }
@@ -335,16 +339,29 @@ mod tests {
 
     #[test]
     fn confidential_projects_show_their_name_only_inside_their_scope() {
-        let track = TrackFacts { leaders: vec![10], lead_department: Some(20) };
-        let p = ProjectFacts { town: Some(30), confidential: true, track: Some(track) };
+        let track = TrackFacts {
+            leaders: vec![10],
+            lead_department: Some(20),
+        };
+        let p = ProjectFacts {
+            town: Some(30),
+            confidential: true,
+            track: Some(track),
+        };
         assert!(user(Role::Office).sees_real_name(&p));
         assert!(user(Role::Leader).sees_real_name(&p), "leads the track");
         assert!(user(Role::Department).sees_real_name(&p), "lead department");
         assert!(user(Role::Town).sees_real_name(&p), "its town");
-        let outsider = Principal { town_id: Some(31), ..user(Role::Town) };
+        let outsider = Principal {
+            town_id: Some(31),
+            ..user(Role::Town)
+        };
         assert!(!outsider.sees_real_name(&p));
         assert!(!user(Role::Viewer).sees_real_name(&p));
-        assert!(user(Role::Viewer).sees_real_name(&ProjectFacts { confidential: false, ..p.clone() }));
+        assert!(user(Role::Viewer).sees_real_name(&ProjectFacts {
+            confidential: false,
+            ..p.clone()
+        }));
         assert!(user(Role::Town).can_write_project(&p) && !outsider.can_write_project(&p));
         assert!(!user(Role::Viewer).can_write_project(&p));
     }

@@ -129,7 +129,14 @@ async fn from_shortfall_to_claimed_task_to_supervision(dialect: Dialect) {
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(resp.text().await.expect("html").contains("早于今天"));
+    let html = resp.text().await.expect("html");
+    assert!(html.contains("早于今天"));
+    assert!(
+        html.contains("value=\"配套企业稳产扩产\"")
+            && html.contains("value=\"2025-01-01\"")
+            && html.contains("value=\"0.2\""),
+        "what was typed is shown again"
+    );
     let resp = office
         .client
         .post(office.url("/tasks"))
@@ -559,19 +566,63 @@ async fn the_remedy_library_imports_through_the_upload_page() {
 
 #[tokio::test]
 async fn my_tasks_are_the_ones_i_work_on() {
-    let Some(app) = TestApp::demo(Dialect::Sqlite).await else { return };
-    let all = app.store.tasks(&store::claim::TaskFilter { region: "370281".into(), ..Default::default() }).await.expect("tasks");
-    let gxj = app.store.departments("370281").await.expect("d").into_iter().find(|d| d.code == "gxj").expect("gxj").id;
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let all = app
+        .store
+        .tasks(&store::claim::TaskFilter {
+            region: "370281".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("tasks");
+    let gxj = app
+        .store
+        .departments("370281")
+        .await
+        .expect("d")
+        .into_iter()
+        .find(|d| d.code == "gxj")
+        .expect("gxj")
+        .id;
     let dept = app.login("dept").await;
-    let html = dept.client.get(dept.url("/tasks")).send().await.expect("page").text().await.expect("html");
+    let html = dept
+        .client
+        .get(dept.url("/tasks"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
     for t in &all {
         let shown = html.contains(&format!("data-task=\"{}\"", t.id));
-        assert_eq!(shown, t.owner_department_id == Some(gxj), "{} ({:?})", t.title, t.owner_department_name);
+        assert_eq!(
+            shown,
+            t.owner_department_id == Some(gxj),
+            "{} ({:?})",
+            t.title,
+            t.owner_department_name
+        );
     }
     let leader = app.login("leader").await;
-    let html = leader.client.get(leader.url("/tasks")).send().await.expect("page").text().await.expect("html");
+    let html = leader
+        .client
+        .get(leader.url("/tasks"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
     for t in &all {
         let shown = html.contains(&format!("data-task=\"{}\"", t.id));
-        assert_eq!(shown, t.claimed_by_name.as_deref() == Some("张海涛"), "{}", t.title);
+        assert_eq!(
+            shown,
+            t.claimed_by_name.as_deref() == Some("张海涛"),
+            "{}",
+            t.title
+        );
     }
 }

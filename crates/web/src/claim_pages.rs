@@ -304,6 +304,8 @@ struct ShortfallTemplate {
     linked_tracks: Vec<i64>,
     can_create: bool,
     error: Option<String>,
+    /// What the user typed into a task form that was refused, to show it again.
+    form: Vec<(String, String)>,
 }
 
 impl ShortfallTemplate {
@@ -331,8 +333,50 @@ impl ShortfallTemplate {
         !remedy.owner_department.is_empty() && remedy.owner_department == dept.name
     }
     fn track_preferred(&self, remedy: &Remedy, track: &i64) -> bool {
+        if self.typed(remedy) {
+            return self.typed_is("track_id", &track.to_string());
+        }
         remedy.tracks.first().map(|(id, _)| id) == Some(track)
             || (remedy.tracks.is_empty() && self.linked_tracks.first() == Some(track))
+    }
+    /// Whether the refused form was this remedy's.
+    fn typed(&self, remedy: &Remedy) -> bool {
+        self.typed_is("remedy_id", &remedy.id.to_string())
+    }
+    fn typed_is(&self, key: &str, value: &str) -> bool {
+        self.form.iter().any(|(k, v)| k == key && v == value)
+    }
+    /// A field's value: what the user typed into this remedy's form, else `default`.
+    fn val(&self, remedy: &Remedy, key: &str, default: &str) -> String {
+        if self.typed(remedy) {
+            self.form
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        } else {
+            default.to_string()
+        }
+    }
+    fn route_selected(&self, remedy: &Remedy, code: &str) -> bool {
+        if self.typed(remedy) {
+            self.typed_is("route", code)
+        } else {
+            remedy.route == code
+        }
+    }
+    fn town_selected(&self, remedy: &Remedy, town: &i64) -> bool {
+        self.typed(remedy) && self.typed_is("town_id", &town.to_string())
+    }
+    fn owner_selected(&self, remedy: &Remedy, dept: &store::reference::Department) -> bool {
+        if self.typed(remedy) {
+            self.typed_is("owner_department_id", &dept.id.to_string())
+        } else {
+            self.dept_selected(remedy, dept)
+        }
+    }
+    fn co_selected(&self, remedy: &Remedy, dept: &i64) -> bool {
+        self.typed(remedy) && self.typed_is("co_department", &dept.to_string())
     }
 }
 
@@ -342,6 +386,7 @@ async fn render_shortfall(
     ctx: &ViewContext,
     id: i64,
     error: Option<String>,
+    form: Vec<(String, String)>,
 ) -> Result<String, AppError> {
     let (shortfall, links) = state
         .store
@@ -386,6 +431,7 @@ async fn render_shortfall(
         linked_tracks,
         can_create: user.principal.role.is_office(),
         error,
+        form,
     }
     .render()?)
 }
@@ -398,7 +444,7 @@ pub async fn shortfall(
 ) -> Result<Response, PageError> {
     let id = parse_id(&raw, "短板")?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let html = render_shortfall(&state, &user, &ctx, id, None).await?;
+    let html = render_shortfall(&state, &user, &ctx, id, None, Vec::new()).await?;
     Ok(respond(html, &ctx))
 }
 
@@ -562,8 +608,9 @@ pub async fn create_task(
             let shortfall = form.get("shortfall_id").and_then(|s| s.parse::<i64>().ok());
             match shortfall {
                 Some(sid) => {
-                    let html = render_shortfall(&state, &user, &ctx, sid, Some(e.public_message()))
-                        .await?;
+                    let html =
+                        render_shortfall(&state, &user, &ctx, sid, Some(e.public_message()), pairs)
+                            .await?;
                     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
                 }
                 None => Err(e.into()),
@@ -624,7 +671,11 @@ pub async fn my_tasks(
             _ => p.can_work_on(&TaskFacts {
                 claimed_by_person: t.claimed_by_person,
                 owner_department: t.owner_department_id,
-                co_departments: co.iter().filter(|(task, _)| *task == t.id).map(|(_, d)| *d).collect(),
+                co_departments: co
+                    .iter()
+                    .filter(|(task, _)| *task == t.id)
+                    .map(|(_, d)| *d)
+                    .collect(),
                 town: t.town_id,
             }),
         })

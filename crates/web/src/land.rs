@@ -40,8 +40,15 @@ pub fn stall_status(p: &ProjectRow, today: time::Date, rules: &StallRules) -> St
 }
 
 /// The access facts of a project, given its track's facts.
-pub fn project_facts(p: &ProjectRow, track: Option<domain::access::TrackFacts>) -> domain::ProjectFacts {
-    domain::ProjectFacts { town: p.town_id, confidential: !p.code_name.trim().is_empty(), track }
+pub fn project_facts(
+    p: &ProjectRow,
+    track: Option<domain::access::TrackFacts>,
+) -> domain::ProjectFacts {
+    domain::ProjectFacts {
+        town: p.town_id,
+        confidential: !p.code_name.trim().is_empty(),
+        track,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use store::land::NewApproval;
 
-
 /// Refuses a plan with a cycle, a missing prerequisite or a negative duration.
 pub(crate) fn check_plan(
     items: &[NewApproval],
