@@ -444,3 +444,52 @@ async fn projects_import_all_or_nothing_and_late_issues_are_escalated() {
         "late project issues are escalated"
     );
 }
+
+#[tokio::test]
+async fn a_refused_project_edit_keeps_what_was_typed_and_changes_nothing() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let project = app
+        .store
+        .projects("370281")
+        .await
+        .expect("projects")
+        .into_iter()
+        .find(|p| p.stage == "negotiating")
+        .expect("a project");
+    let resp = office
+        .client
+        .post(office.url(&format!("/projects/{}/edit", project.id)))
+        .form(&[
+            ("csrf", office.csrf.as_str()),
+            ("investor_name", "新投资方"),
+            ("total_investment", "三亿"),
+            ("expected_production_month", "2026-04"),
+        ])
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("html");
+    assert!(html.contains("总投资"), "says which field");
+    assert!(
+        html.contains("value=\"三亿\"")
+            && html.contains("value=\"新投资方\"")
+            && html.contains("value=\"2026-04\""),
+        "keeps the input"
+    );
+    let after = app
+        .store
+        .project(project.id)
+        .await
+        .expect("q")
+        .expect("project")
+        .project;
+    assert_eq!(
+        (after.investor_name, after.total_investment),
+        (project.investor_name, project.total_investment),
+        "nothing changed"
+    );
+}

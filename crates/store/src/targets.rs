@@ -415,6 +415,23 @@ impl Store {
         Ok(())
     }
 
+    /// The value of a region's city-level target for `metric` in `year` (raw units).
+    pub async fn city_target_value(
+        &self,
+        region: &str,
+        year: i32,
+        metric: &str,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT value FROM targets WHERE region_code = $1 AND year = $2 AND metric = $3 AND scope_kind = 'city' ORDER BY id LIMIT 1",
+        )
+        .bind(region)
+        .bind(i64::from(year))
+        .bind(metric)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn target_by_code(&self, region: &str, year: i32, code: &str) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar::<_, i64>(
             "SELECT id FROM targets WHERE region_code = $1 AND year = $2 AND code = $3",

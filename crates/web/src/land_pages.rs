@@ -218,12 +218,24 @@ struct ProjectTemplate {
     departments: Vec<store::reference::Department>,
     today: String,
     error: Option<String>,
+    /// What the user typed into a refused edit form, to show it again.
+    form: HashMap<String, String>,
 }
 
 impl ProjectTemplate {
     fn yi(&self, v: &Option<i64>) -> String {
         v.map(|y| format!("{} 亿元", Yuan(y).yi_text()))
             .unwrap_or_else(|| "—".into())
+    }
+    /// A field of the edit form: what was typed into a refused form, else the stored value.
+    fn field(&self, key: &str, stored: String) -> String {
+        self.form.get(key).cloned().unwrap_or(stored)
+    }
+    fn picked(&self, key: &str, stored: &Option<i64>, id: &i64) -> bool {
+        match self.form.get(key) {
+            Some(v) => *v == id.to_string(),
+            None => stored.as_ref() == Some(id),
+        }
     }
     fn yi_input(&self, v: &Option<i64>) -> String {
         v.map(|y| Yuan(y).yi_text()).unwrap_or_default()
@@ -233,9 +245,6 @@ impl ProjectTemplate {
     }
     fn pp(&self, v: &Option<f64>) -> String {
         v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into())
-    }
-    fn is(&self, a: &Option<i64>, b: &i64) -> bool {
-        a.as_ref() == Some(b)
     }
     fn late(&self, deadline: &str, resolved: &Option<String>) -> bool {
         resolved.is_none() && deadline < self.today.as_str()
@@ -256,6 +265,7 @@ async fn render_project(
     ctx: &ViewContext,
     id: i64,
     error: Option<String>,
+    form: HashMap<String, String>,
 ) -> Result<String, AppError> {
     let d = load_project(state, id).await?;
     let card = cards(state, user, std::slice::from_ref(&d.project))
@@ -315,6 +325,7 @@ async fn render_project(
         d,
         today: domain::period::format_date(state.store.now().date()),
         error,
+        form,
     }
     .render()?)
 }
@@ -327,7 +338,7 @@ pub async fn project(
 ) -> Result<Response, PageError> {
     let id = parse_id(&raw, "项目")?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let html = render_project(&state, &user, &ctx, id, None).await?;
+    let html = render_project(&state, &user, &ctx, id, None, HashMap::new()).await?;
     Ok(respond(html, &ctx))
 }
 
@@ -647,7 +658,8 @@ pub async fn project_action(
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let status = e.status();
-            let html = render_project(&state, &user, &ctx, id, Some(e.public_message())).await?;
+            let html =
+                render_project(&state, &user, &ctx, id, Some(e.public_message()), form).await?;
             Ok((status, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),

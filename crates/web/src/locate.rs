@@ -93,13 +93,11 @@ pub async fn gdp_target(
     region: &str,
     year: i32,
 ) -> Result<Option<f64>, store::StoreError> {
-    let rows = store
-        .targets(region, year, &format!("{year}-12-31"))
-        .await?;
-    Ok(rows
-        .iter()
-        .find(|t| t.metric == "gdp_growth" && t.scope_kind == "city")
-        .map(|t| t.value as f64 / 100.0))
+    // Percentages are stored in hundredths of a percent.
+    Ok(store
+        .city_target_value(region, year, "gdp_growth")
+        .await?
+        .map(|v| v as f64 / 100.0))
 }
 
 pub async fn build_report(
