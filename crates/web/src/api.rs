@@ -398,8 +398,7 @@ pub async fn create_target(
         );
     }
     let code = check_code(&body.code, "code")?;
-    let metric =
-        check_code(&body.metric.replace('_', "-"), "metric").map(|_| body.metric.clone())?;
+    let metric = check_code(&body.metric, "metric")?;
     let name = BoundedText::parse(&body.name, "目标名称", 100)
         .map_err(|e| AppError::bad_field("name", e.to_string()))?;
     let unit = Unit::parse(&body.unit).ok_or_else(|| {
