@@ -174,6 +174,7 @@ impl App {
             .route("/assets/{file}", get(assets::serve))
             .fallback(pages::not_found)
             .layer(axum::middleware::map_response(security_headers))
+            .layer(compression())
             .with_state(self.state.clone())
     }
 
@@ -184,6 +185,8 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
+        // Compress the static assets once, before the first browser asks for them.
+        tokio::task::spawn_blocking(assets::warm);
         // Overdue tasks are marked (and their people notified) even when nobody is looking.
         let state = self.state.clone();
         let sweeper = tokio::spawn(async move {
@@ -201,6 +204,25 @@ impl App {
         sweeper.abort();
         served
     }
+}
+
+/// Pages and API answers are compressed on the fly (fast settings: they are small and change);
+/// assets arrive already compressed and are left alone, as are spreadsheets (already zip files).
+fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    use tower_http::compression::{CompressionLayer, CompressionLevel};
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(
+            SizeAbove::new(256)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE)
+                .and(NotForContentType::const_new(
+                    "application/vnd.openxmlformats",
+                ))
+                .and(NotForContentType::const_new("application/octet-stream")),
+        )
 }
 
 /// No page may load anything from another host; pages may not be framed.
