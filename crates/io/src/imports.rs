@@ -25,31 +25,78 @@ fn normalise(h: &str) -> String {
         .replace([' ', '\u{3000}'], "")
 }
 
-/// Finds each column of `spec` in the table's headers.
+/// Finds each column of `spec` in the table's headers. A header written twice, or two headers
+/// that name the same column ("code" and "指标代码"), are refused: which one is meant is a guess.
 fn locate(table: &Table, spec: &[Column]) -> Result<HashMap<&'static str, usize>, ImportErrors> {
     let headers: Vec<String> = table.headers.iter().map(|h| normalise(h)).collect();
     let mut found = HashMap::new();
     let mut errors = Vec::new();
+    let header_error = |column: &str, reason: String| RowError {
+        file: table.file.clone(),
+        sheet: table.sheet.clone(),
+        row: 1,
+        column: column.to_string(),
+        reason,
+    };
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            continue;
+        }
+        if let Some(first) = first_at.get(h.as_str()) {
+            errors.push(header_error(
+                &table.headers[i],
+                format!(
+                    "表头“{}”重复（第 {} 列和第 {} 列）：每列只能出现一次",
+                    table.headers[i],
+                    first + 1,
+                    i + 1
+                ),
+            ));
+        } else {
+            first_at.insert(h, i);
+        }
+    }
     for col in spec {
         let names: Vec<String> = std::iter::once(col.name)
             .chain(col.aliases.iter().copied())
             .map(normalise)
             .collect();
-        match headers.iter().position(|h| names.contains(h)) {
+        let matches: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| names.contains(h))
+            .map(|(i, _)| i)
+            .collect();
+        let distinct: Vec<usize> = matches
+            .iter()
+            .copied()
+            .filter(|i| first_at.get(headers[*i].as_str()) == Some(i))
+            .collect();
+        match matches.first() {
+            Some(_) if distinct.len() > 1 => errors.push(header_error(
+                &table.headers[distinct[1]],
+                format!(
+                    "{} 都表示“{}”列：只能保留其中一列",
+                    distinct
+                        .iter()
+                        .map(|i| format!("“{}”（第 {} 列）", table.headers[*i], i + 1))
+                        .collect::<Vec<_>>()
+                        .join("和"),
+                    col.name
+                ),
+            )),
             Some(i) => {
-                found.insert(col.name, i);
+                found.insert(col.name, *i);
             }
-            None if col.required => errors.push(RowError {
-                file: table.file.clone(),
-                sheet: table.sheet.clone(),
-                row: 1,
-                column: col.name.to_string(),
-                reason: format!(
+            None if col.required => errors.push(header_error(
+                col.name,
+                format!(
                     "缺少必需的列“{}”（也可写作：{}）",
                     col.name,
                     col.aliases.join("、")
                 ),
-            }),
+            )),
             None => {}
         }
     }
@@ -59,6 +106,13 @@ fn locate(table: &Table, spec: &[Column]) -> Result<HashMap<&'static str, usize>
         Err(ImportErrors(errors))
     }
 }
+
+/// The largest magnitude a plain number column accepts: beyond any count or total the
+/// platform keeps, and still exact in a 64-bit float.
+pub const MAX_PLAIN_NUMBER: f64 = 1e15;
+
+/// The largest magnitude a percentage column accepts, in percent (a growth of 100 times).
+pub const MAX_PERCENT: f64 = 10_000.0;
 
 /// Reads the cells of one row, collecting problems with their places.
 struct RowReader<'a> {
@@ -121,39 +175,53 @@ impl RowReader<'_> {
         }
     }
 
-    /// A plain number; "1,234.5" accepted.
+    /// A plain number; "1,234.5" accepted. Beyond ±[`MAX_PLAIN_NUMBER`] is refused.
     fn number(&mut self, col: &str) -> Result<Option<f64>, ()> {
-        match self.cell(col).clone() {
-            Cell::Empty => Ok(None),
-            Cell::Number { value, .. } if value.is_finite() => Ok(Some(value)),
-            Cell::Number { .. } => {
-                self.fail(col, "不是有效的数字");
-                Err(())
-            }
+        let value = match self.cell(col).clone() {
+            Cell::Empty => return Ok(None),
+            Cell::Number { value, .. } => value,
             Cell::Text(s) => {
                 let t = s.trim().replace([',', '，'], "");
                 if t.is_empty() || t == "-" || t == "—" || t == "…" {
                     return Ok(None);
                 }
                 match t.parse::<f64>() {
-                    Ok(v) if v.is_finite() => Ok(Some(v)),
-                    _ => {
+                    Ok(v) => v,
+                    Err(_) => {
                         self.fail(col, format!("不是有效的数字：“{s}”"));
-                        Err(())
+                        return Err(());
                     }
                 }
             }
+        };
+        self.in_range(col, value, MAX_PLAIN_NUMBER, "").map(Some)
+    }
+
+    /// Refuses a value that is not finite or beyond ±`max` (`unit` follows it in the message).
+    fn in_range(&mut self, col: &str, value: f64, max: f64, unit: &str) -> Result<f64, ()> {
+        if !value.is_finite() {
+            self.fail(col, "不是有效的数字（超出可表示的范围）");
+            Err(())
+        } else if value.abs() > max {
+            self.fail(
+                col,
+                format!("数值 {value:e}{unit} 超出可接受的范围（绝对值不超过 {max}{unit}）"),
+            );
+            Err(())
+        } else {
+            Ok(value)
         }
     }
 
     /// A percentage as a person means it: "5.8", "5.8%" and a percent-formatted 0.058 are 5.8.
+    /// Beyond ±[`MAX_PERCENT`] is refused.
     fn percent(&mut self, col: &str) -> Result<Option<f64>, ()> {
-        match self.cell(col).clone() {
+        let value = match self.cell(col).clone() {
             // 0.058 × 100 is 5.800000000000001 in binary: round off the representation error.
             Cell::Number {
                 value,
                 percent: true,
-            } => Ok(Some((value * 100.0 * 1e9).round() / 1e9)),
+            } => (value * 100.0 * 1e9).round() / 1e9,
             Cell::Text(s) if s.trim().ends_with('%') || s.trim().ends_with('％') => {
                 let t = s
                     .trim()
@@ -161,15 +229,19 @@ impl RowReader<'_> {
                     .trim()
                     .replace([',', '，'], "");
                 match t.parse::<f64>() {
-                    Ok(v) if v.is_finite() => Ok(Some(v)),
+                    Ok(v) => v,
                     _ => {
                         self.fail(col, format!("不是有效的百分数：“{s}”"));
-                        Err(())
+                        return Err(());
                     }
                 }
             }
-            _ => self.number(col),
-        }
+            _ => match self.number(col)? {
+                Some(v) => v,
+                None => return Ok(None),
+            },
+        };
+        self.in_range(col, value, MAX_PERCENT, "%").map(Some)
     }
 
     fn flag(&mut self, col: &str) -> Result<bool, ()> {

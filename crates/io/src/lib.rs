@@ -7,8 +7,12 @@
 
 pub mod export;
 pub mod imports;
+pub mod limits;
 pub mod table;
+mod xlsx;
+pub mod xlsx_guard;
 
+pub use limits::ReadLimits;
 pub use table::{Cell, Row, Table};
 
 use std::fmt;
