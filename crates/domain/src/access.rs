@@ -207,7 +207,15 @@ pub struct TaskFacts {
     pub town: Option<i64>,
 }
 
-/// The facts about a project that decide who may change it and who sees its real name.
+/// What every user who may not see a confidential project's real names sees instead of its
+/// investor.
+pub const MASKED_INVESTOR: &str = "（保密）";
+
+/// What a confidential project without a code name is called outside its scope.
+pub const MASKED_NAME: &str = "（保密项目）";
+
+/// The facts about a project that decide who reads it, who changes it and who sees its real
+/// names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectFacts {
     pub town: Option<i64>,
@@ -215,35 +223,90 @@ pub struct ProjectFacts {
     pub confidential: bool,
     /// Its track's leaders and lead department, when it has a track.
     pub track: Option<TrackFacts>,
+    /// Person ids of the leaders who cover its town (包联领导), when it has a town.
+    pub town_leaders: Vec<i64>,
+}
+
+/// A project's names as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectNames {
+    pub name: String,
+    pub code_name: String,
+    pub investor: String,
+}
+
+/// A project's names as one user may see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownNames {
+    pub name: String,
+    pub investor: String,
+    /// Whether the real names were replaced.
+    pub masked: bool,
 }
 
 impl Principal {
-    /// Change a project: the office, departments and leaders; a town for its own projects.
-    pub fn can_write_project(&self, p: &ProjectFacts) -> bool {
+    /// Read a project: a town reads its own town's projects only; every other role reads the
+    /// city's whole pipeline (a confidential project under its code name, see
+    /// [`Principal::shown_names`]).
+    pub fn can_read_project(&self, p: &ProjectFacts) -> bool {
         match self.role {
-            Role::Admin | Role::Office | Role::Department | Role::Leader => true,
-            Role::Town => p.town.is_some() && p.town == self.town_id,
-            Role::ServiceManager | Role::Viewer => false,
+            Role::Town => self.town_id.is_some() && p.town == self.town_id,
+            Role::Admin
+            | Role::Office
+            | Role::Leader
+            | Role::Department
+            | Role::ServiceManager
+            | Role::Viewer => true,
         }
     }
 
-    /// See a confidential project's real name: the office, the leaders and the lead department of
-    /// its track, and its town. Everyone else sees its code name.
-    pub fn sees_real_name(&self, p: &ProjectFacts) -> bool {
-        if !p.confidential {
-            return true;
-        }
+    /// Change a project: the office all; a leader the projects of tracks he leads or of towns he
+    /// covers; a department the projects of tracks it leads; a town its own town's projects.
+    pub fn can_write_project(&self, p: &ProjectFacts) -> bool {
         let track = p.track.as_ref();
         match self.role {
             Role::Admin | Role::Office => true,
-            Role::Leader => {
-                track.is_some_and(|t| self.person_id.is_some_and(|pid| t.leaders.contains(&pid)))
-            }
+            Role::Leader => self.person_id.is_some_and(|pid| {
+                track.is_some_and(|t| t.leaders.contains(&pid)) || p.town_leaders.contains(&pid)
+            }),
             Role::Department => track.is_some_and(|t| {
                 t.lead_department.is_some() && t.lead_department == self.department_id
             }),
             Role::Town => p.town.is_some() && p.town == self.town_id,
             Role::ServiceManager | Role::Viewer => false,
+        }
+    }
+
+    /// Change a project from `before` to `after` (e.g. move it to another town): allowed only
+    /// when the user may write both, so nobody moves a project out of or into a scope not theirs.
+    pub fn can_change_project(&self, before: &ProjectFacts, after: &ProjectFacts) -> bool {
+        self.can_write_project(before) && self.can_write_project(after)
+    }
+
+    /// See a confidential project's real name and investor: exactly those who may change it.
+    /// Everyone else sees its code name.
+    pub fn sees_real_name(&self, p: &ProjectFacts) -> bool {
+        !p.confidential || self.can_write_project(p)
+    }
+
+    /// The one masking rule: the name and investor of a project as this user may see them.
+    pub fn shown_names(&self, p: &ProjectFacts, names: &ProjectNames) -> ShownNames {
+        if self.sees_real_name(p) {
+            return ShownNames {
+                name: names.name.clone(),
+                investor: names.investor.clone(),
+                masked: false,
+            };
+        }
+        let code = names.code_name.trim();
+        ShownNames {
+            name: if code.is_empty() {
+                MASKED_NAME.to_string()
+            } else {
+                code.to_string()
+            },
+            investor: MASKED_INVESTOR.to_string(),
+            masked: true,
         }
     }
 
@@ -337,33 +400,186 @@ mod tests {
         assert!(!dept.can_read(Scope::of(ScopeKind::Department, 21)));
     }
 
-    #[test]
-    fn confidential_projects_show_their_name_only_inside_their_scope() {
-        let track = TrackFacts {
-            leaders: vec![10],
-            lead_department: Some(20),
-        };
-        let p = ProjectFacts {
+    /// A project in town 30 on a track led by person 10 with lead department 20; person 12
+    /// covers town 30.
+    fn project(confidential: bool) -> ProjectFacts {
+        ProjectFacts {
             town: Some(30),
-            confidential: true,
-            track: Some(track),
+            confidential,
+            track: Some(TrackFacts {
+                leaders: vec![10],
+                lead_department: Some(20),
+            }),
+            town_leaders: vec![12],
+        }
+    }
+
+    fn names() -> ProjectNames {
+        ProjectNames {
+            name: "真实名称".into(),
+            code_name: "代号A".into(),
+            investor: "某集团".into(),
+        }
+    }
+
+    #[test]
+    fn project_reads_by_role() {
+        let p = project(false);
+        for role in Role::ALL {
+            let expected = role != Role::Town;
+            let stranger = Principal {
+                person_id: Some(99),
+                department_id: Some(98),
+                town_id: Some(97),
+                ..user(role)
+            };
+            assert_eq!(stranger.can_read_project(&p), expected, "{role:?}");
+        }
+        assert!(user(Role::Town).can_read_project(&p), "its own town");
+        let placeless = ProjectFacts {
+            town: None,
+            ..project(false)
         };
-        assert!(user(Role::Office).sees_real_name(&p));
-        assert!(user(Role::Leader).sees_real_name(&p), "leads the track");
-        assert!(user(Role::Department).sees_real_name(&p), "lead department");
-        assert!(user(Role::Town).sees_real_name(&p), "its town");
+        assert!(!user(Role::Town).can_read_project(&placeless));
+        let townless_user = Principal {
+            town_id: None,
+            ..user(Role::Town)
+        };
+        assert!(!townless_user.can_read_project(&placeless));
+    }
+
+    #[test]
+    fn project_writes_by_role() {
+        let p = project(false);
+        let stranger = |role| Principal {
+            person_id: Some(99),
+            department_id: Some(98),
+            town_id: Some(97),
+            ..user(role)
+        };
+        for role in Role::ALL {
+            let insider = matches!(
+                role,
+                Role::Admin | Role::Office | Role::Leader | Role::Department | Role::Town
+            );
+            assert_eq!(user(role).can_write_project(&p), insider, "{role:?}");
+            let outsider = matches!(role, Role::Admin | Role::Office);
+            assert_eq!(
+                stranger(role).can_write_project(&p),
+                outsider,
+                "{role:?} outside"
+            );
+        }
+        // A leader covering the town writes it, though he does not lead the track.
+        let covering = Principal {
+            person_id: Some(12),
+            ..user(Role::Leader)
+        };
+        assert!(covering.can_write_project(&p));
+        // A leader or department without facts to match writes nothing.
+        let trackless = ProjectFacts {
+            track: None,
+            town_leaders: vec![],
+            ..project(false)
+        };
+        assert!(!user(Role::Leader).can_write_project(&trackless));
+        assert!(!user(Role::Department).can_write_project(&trackless));
+        assert!(user(Role::Town).can_write_project(&trackless));
+        let no_person = Principal {
+            person_id: None,
+            ..user(Role::Leader)
+        };
+        assert!(!no_person.can_write_project(&p));
+        let no_dept = Principal {
+            department_id: None,
+            ..user(Role::Department)
+        };
+        let deptless_track = ProjectFacts {
+            track: Some(TrackFacts {
+                leaders: vec![],
+                lead_department: None,
+            }),
+            ..project(false)
+        };
+        assert!(!no_dept.can_write_project(&deptless_track));
+    }
+
+    #[test]
+    fn moving_a_project_needs_both_scopes() {
+        let here = project(false);
+        let elsewhere = ProjectFacts {
+            town: Some(31),
+            town_leaders: vec![],
+            ..project(false)
+        };
+        // A town cannot move its project away, nor another town's project in.
+        let town = user(Role::Town);
+        assert!(town.can_change_project(&here, &here));
+        assert!(!town.can_change_project(&here, &elsewhere));
+        assert!(!town.can_change_project(&elsewhere, &here));
+        // The department leading the track keeps it when the town changes.
+        assert!(user(Role::Department).can_change_project(&here, &elsewhere));
+        // A leader who only covers town 30 cannot move the project out of it.
+        let covering = Principal {
+            person_id: Some(12),
+            ..user(Role::Leader)
+        };
+        let off_track = |f: &ProjectFacts| ProjectFacts {
+            track: None,
+            ..f.clone()
+        };
+        assert!(covering.can_change_project(&off_track(&here), &off_track(&here)));
+        assert!(!covering.can_change_project(&off_track(&here), &off_track(&elsewhere)));
+        assert!(user(Role::Office).can_change_project(&here, &elsewhere));
+        assert!(!user(Role::Viewer).can_change_project(&here, &here));
+    }
+
+    #[test]
+    fn confidential_projects_show_their_names_only_inside_their_scope() {
+        let p = project(true);
+        for role in Role::ALL {
+            let shown = user(role).shown_names(&p, &names());
+            let inside = !matches!(role, Role::Viewer | Role::ServiceManager);
+            assert_eq!(!shown.masked, inside, "{role:?}");
+            if inside {
+                assert_eq!(
+                    (shown.name.as_str(), shown.investor.as_str()),
+                    ("真实名称", "某集团")
+                );
+            } else {
+                assert_eq!(shown.name, "代号A");
+                assert_eq!(shown.investor, MASKED_INVESTOR);
+            }
+        }
         let outsider = Principal {
+            person_id: Some(99),
+            department_id: Some(98),
             town_id: Some(31),
             ..user(Role::Town)
         };
-        assert!(!outsider.sees_real_name(&p));
-        assert!(!user(Role::Viewer).sees_real_name(&p));
-        assert!(user(Role::Viewer).sees_real_name(&ProjectFacts {
-            confidential: false,
-            ..p.clone()
-        }));
-        assert!(user(Role::Town).can_write_project(&p) && !outsider.can_write_project(&p));
-        assert!(!user(Role::Viewer).can_write_project(&p));
+        let shown = outsider.shown_names(&p, &names());
+        assert!(shown.masked && shown.investor == MASKED_INVESTOR && shown.name == "代号A");
+        for role in [Role::Leader, Role::Department] {
+            let other = Principal {
+                person_id: Some(99),
+                department_id: Some(98),
+                ..user(role)
+            };
+            assert!(other.shown_names(&p, &names()).masked, "{role:?}");
+        }
+        // Not confidential: everyone sees the names.
+        for role in Role::ALL {
+            assert!(!user(role).shown_names(&project(false), &names()).masked);
+        }
+        // Confidential without a code name: a placeholder, never the real name.
+        let nameless = ProjectNames {
+            code_name: " ".into(),
+            ..names()
+        };
+        assert_eq!(
+            user(Role::Viewer).shown_names(&p, &nameless).name,
+            MASKED_NAME
+        );
     }
 
     #[test]

@@ -297,6 +297,17 @@ fn task_audit(
     }
 }
 
+/// Why a task cannot take an event: a closed task (perhaps closed by a parallel request) is a
+/// conflict with its current state; otherwise the event does not apply yet.
+fn refused(task: &TaskRow, verb: &str) -> StoreError {
+    let message = format!("任务{}，不能{verb}", task.state().label());
+    if task.state().is_closed() {
+        StoreError::Conflict(message)
+    } else {
+        StoreError::Invalid(message)
+    }
+}
+
 impl WriteTx {
     pub async fn create_shortfall(&mut self, actor: &Actor, new: &NewShortfall) -> Result<i64> {
         let at = self.at.clone();
@@ -351,12 +362,15 @@ impl WriteTx {
     /// Adds a remedy, or updates the one with the same code (its links are replaced).
     pub async fn upsert_remedy(&mut self, actor: &Actor, new: &NewRemedy) -> Result<i64> {
         let at = self.at.clone();
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM remedies WHERE region_code = $1 AND code = $2")
-                .bind(new.region_code.clone())
-                .bind(new.code.clone())
-                .fetch_optional(self.conn())
-                .await?;
+        let sql = format!(
+            "SELECT id FROM remedies WHERE region_code = $1 AND code = $2{}",
+            self.for_update()
+        );
+        let existing: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(new.region_code.clone())
+            .bind(new.code.clone())
+            .fetch_optional(self.conn())
+            .await?;
         let id = match existing {
             Some(id) => {
                 sqlx::query(
@@ -394,7 +408,10 @@ impl WriteTx {
                 .bind(new.source.clone())
                 .bind(at)
                 .fetch_one(self.conn())
-                .await?
+                .await
+                .map_err(|e| {
+                    StoreError::unique(e, || format!("解决方案“{}”刚被他人新增，请刷新后重试", new.code))
+                })?
             }
         };
         for k in &new.indicators {
@@ -537,7 +554,12 @@ impl WriteTx {
         Ok(())
     }
 
+    /// The task, locked for the rest of the transaction (see [`WriteTx::lock_row`]), so that a
+    /// state change checks the state as it is now.
     async fn task_for_update(&mut self, id: i64) -> Result<TaskRow> {
+        if !self.lock_row("tasks", id).await? {
+            return Err(StoreError::NotFound(format!("任务 {id}")));
+        }
         sqlx::query_as::<_, TaskRow>(&format!("{TASK_SELECT} WHERE t.id = $1"))
             .bind(id)
             .fetch_optional(self.conn())
@@ -634,9 +656,7 @@ impl WriteTx {
         let to = task
             .state()
             .after(TaskEvent::Report, task.claimed_by_person.is_some())
-            .ok_or_else(|| {
-                StoreError::Invalid(format!("任务{}，不能报送进展", task.state().label()))
-            })?;
+            .ok_or_else(|| refused(&task, "报送进展"))?;
         let at = self.at.clone();
         let progress_id: i64 = sqlx::query_scalar(
             "INSERT INTO task_progress (task_id, body, author_user_id, author_name, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -681,9 +701,7 @@ impl WriteTx {
         let task = self.task_for_update(id).await?;
         task.state()
             .after(TaskEvent::Complete, task.claimed_by_person.is_some())
-            .ok_or_else(|| {
-                StoreError::Invalid(format!("任务{}，不能办结", task.state().label()))
-            })?;
+            .ok_or_else(|| refused(&task, "办结"))?;
         self.move_task(
             actor,
             &task,
@@ -697,9 +715,7 @@ impl WriteTx {
         let task = self.task_for_update(id).await?;
         task.state()
             .after(TaskEvent::Cancel, task.claimed_by_person.is_some())
-            .ok_or_else(|| {
-                StoreError::Invalid(format!("任务{}，不能撤销", task.state().label()))
-            })?;
+            .ok_or_else(|| refused(&task, "撤销"))?;
         self.move_task(
             actor,
             &task,
@@ -725,7 +741,16 @@ impl WriteTx {
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(StoreError::NotFound(format!("节点 {milestone_id}")));
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM task_milestones WHERE id = $1 AND task_id = $2")
+                    .bind(milestone_id)
+                    .bind(task_id)
+                    .fetch_optional(self.conn())
+                    .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("该节点已完成".into()),
+                None => StoreError::NotFound(format!("节点 {milestone_id}")),
+            });
         }
         self.audit(
             actor,
@@ -752,8 +777,18 @@ impl WriteTx {
         .fetch_all(self.conn())
         .await?;
         let system = Actor::system("督办");
+        let mut swept = Vec::with_capacity(due.len());
         for id in &due {
             let task = self.task_for_update(*id).await?;
+            // Closed or already swept since the list was read (a parallel request or sweep).
+            if task
+                .state()
+                .after(TaskEvent::PassDeadline, task.claimed_by_person.is_some())
+                != Some(TaskState::Overdue)
+            {
+                continue;
+            }
+            swept.push(*id);
             let why = if task.deadline.as_str() < today {
                 format!("已超过期限 {}", task.deadline)
             } else {
@@ -789,7 +824,7 @@ impl WriteTx {
                 .await?;
             }
         }
-        Ok(due)
+        Ok(swept)
     }
 
     pub async fn add_task_enterprise(

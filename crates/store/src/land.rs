@@ -32,6 +32,38 @@ pub const DERIVED_METRICS: [&str; 4] = [
     "signed_industrial_projects",
 ];
 
+/// Who leads each track and covers each town: what the access rules (`domain::access`) need to
+/// know about a project besides its own columns. Small tables, read once per request.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectAccessFacts {
+    pub tracks: HashMap<i64, domain::access::TrackFacts>,
+    /// Person ids of the leaders covering each town (包联领导).
+    pub town_leaders: HashMap<i64, Vec<i64>>,
+}
+
+impl ProjectAccessFacts {
+    /// The access facts of a project in `town` on `track`.
+    pub fn facts(
+        &self,
+        town: Option<i64>,
+        track: Option<i64>,
+        code_name: &str,
+    ) -> domain::ProjectFacts {
+        domain::ProjectFacts {
+            town,
+            confidential: !code_name.trim().is_empty(),
+            track: track.and_then(|t| self.tracks.get(&t).cloned()),
+            town_leaders: town
+                .and_then(|t| self.town_leaders.get(&t).cloned())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn of(&self, p: &ProjectRow) -> domain::ProjectFacts {
+        self.facts(p.town_id, p.track_id, &p.code_name)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, FromRow)]
 pub struct ProjectRow {
     pub id: i64,
@@ -166,6 +198,7 @@ pub struct LateIssue {
     pub project_name: String,
     pub code_name: String,
     pub town_id: Option<i64>,
+    pub track_id: Option<i64>,
     pub problem: String,
     pub department_name: Option<String>,
     pub deadline: String,
@@ -234,7 +267,12 @@ impl WriteTx {
         Ok(())
     }
 
+    /// The project, locked for the rest of the transaction: every change below checks the
+    /// project as it is now, not as another transaction left it before committing.
     async fn project_row(&mut self, id: i64) -> Result<ProjectRow> {
+        if !self.lock_row("projects", id).await? {
+            return Err(StoreError::NotFound(format!("项目 {id}")));
+        }
         sqlx::query_as::<_, ProjectRow>(&format!("{PROJECT_SELECT} WHERE p.id = $1"))
             .bind(id)
             .fetch_optional(self.conn())
@@ -344,6 +382,14 @@ impl WriteTx {
             open_start_gates: open_gates,
             expected_production_month: p.expected_production_month.is_some(),
         };
+        if p.stage() >= to {
+            // Someone (perhaps a parallel request) already moved it this far.
+            return Err(StoreError::Conflict(format!(
+                "项目已处于“{}”阶段，不能再推进到“{}”，请刷新后查看",
+                p.stage().label(),
+                to.label()
+            )));
+        }
         check_move(p.stage(), to, &facts).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let last: Option<String> =
             sqlx::query_scalar("SELECT MAX(on_date) FROM project_stages WHERE project_id = $1")
@@ -433,6 +479,12 @@ impl WriteTx {
             ),
         )
         .await
+    }
+
+    /// The project as it is now, locked until this transaction ends: check who may change it
+    /// on this row, then change it in the same transaction.
+    pub async fn locked_project(&mut self, id: i64) -> Result<ProjectRow> {
+        self.project_row(id).await
     }
 
     /// Replaces a project's approval plan (already validated as a DAG by the caller).
@@ -604,7 +656,17 @@ impl WriteTx {
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(StoreError::NotFound(format!("待办问题 {issue}")));
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM project_issues WHERE id = $1 AND project_id = $2",
+            )
+            .bind(issue)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("该问题已办结".into()),
+                None => StoreError::NotFound(format!("待办问题 {issue}")),
+            });
         }
         sqlx::query("UPDATE projects SET last_activity_at = $1 WHERE id = $2")
             .bind(at)
@@ -717,6 +779,43 @@ impl Store {
         }))
     }
 
+    /// Track leaders, lead departments and town leaders, for the access rules on projects.
+    pub async fn project_access_facts(&self) -> Result<ProjectAccessFacts> {
+        let mut out = ProjectAccessFacts::default();
+        let tracks: Vec<(i64, Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT id, lead_leader_id, lead_department_id FROM tracks")
+                .fetch_all(&self.pool)
+                .await?;
+        for (id, leader, department) in tracks {
+            out.tracks.insert(
+                id,
+                domain::access::TrackFacts {
+                    leaders: leader.into_iter().collect(),
+                    lead_department: department,
+                },
+            );
+        }
+        let responsible: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT track_id, person_id FROM track_responsible_leaders ORDER BY track_id, person_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (track, person) in responsible {
+            if let Some(t) = out.tracks.get_mut(&track) {
+                t.leaders.push(person);
+            }
+        }
+        let towns: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT town_id, person_id FROM town_leaders ORDER BY town_id, person_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (town, person) in towns {
+            out.town_leaders.entry(town).or_default().push(person);
+        }
+        Ok(out)
+    }
+
     pub async fn approval_templates(&self) -> Result<Vec<ApprovalTemplate>> {
         Ok(sqlx::query_as::<_, ApprovalTemplate>("SELECT code, name, typical_days, prerequisites, gates_stage, ordinal FROM approval_templates ORDER BY ordinal")
             .fetch_all(&self.pool)
@@ -726,7 +825,7 @@ impl Store {
     /// Unresolved service-log problems past their deadline, for the supervision board.
     pub async fn late_project_issues(&self, region: &str, today: &str) -> Result<Vec<LateIssue>> {
         Ok(sqlx::query_as::<_, LateIssue>(
-            "SELECT i.id, i.project_id, p.name AS project_name, p.code_name, p.town_id, i.problem, d.name AS department_name, i.deadline \
+            "SELECT i.id, i.project_id, p.name AS project_name, p.code_name, p.town_id, p.track_id, i.problem, d.name AS department_name, i.deadline \
              FROM project_issues i JOIN projects p ON p.id = i.project_id LEFT JOIN departments d ON d.id = i.department_id \
              WHERE p.region_code = $1 AND i.resolved_at IS NULL AND i.deadline < $2 ORDER BY i.deadline, i.id",
         )

@@ -280,6 +280,7 @@ impl Store {
             _guard: guard,
             at: timestamp(self.now()),
             now: self.now(),
+            dialect: self.dialect,
         })
     }
 
@@ -296,6 +297,7 @@ pub struct WriteTx {
     /// The transaction's time, used for every timestamp it writes.
     pub(crate) at: String,
     pub(crate) now: OffsetDateTime,
+    pub(crate) dialect: Dialect,
 }
 
 impl WriteTx {
@@ -310,6 +312,31 @@ impl WriteTx {
 
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
+    }
+
+    /// `" FOR UPDATE"` on PostgreSQL, to append to a single-table `SELECT` whose rows the
+    /// transaction goes on to change; nothing on SQLite, whose writers are serialised.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Postgres => " FOR UPDATE",
+            Dialect::Sqlite => "",
+        }
+    }
+
+    /// Locks one row of `table` (one of the store's own table names, never user input) until
+    /// the transaction ends, so that a read-check-write on it cannot interleave with another
+    /// transaction's. On PostgreSQL this is `SELECT … FOR UPDATE`; SQLite already runs one
+    /// write transaction at a time (see [`Store::begin_write`]). Returns whether the row exists.
+    pub(crate) async fn lock_row(&mut self, table: &'static str, id: i64) -> Result<bool> {
+        let sql = match self.dialect {
+            Dialect::Postgres => format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"),
+            Dialect::Sqlite => format!("SELECT id FROM {table} WHERE id = $1"),
+        };
+        let row: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        Ok(row.is_some())
     }
 }
 

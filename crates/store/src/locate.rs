@@ -91,7 +91,8 @@ const OBSERVATION_SELECT: &str =
 impl WriteTx {
     /// Adds an indicator to the catalogue, or updates it (the audit log keeps the old one).
     pub async fn upsert_indicator(&mut self, actor: &Actor, new: &NewIndicator) -> Result<()> {
-        let before = sqlx::query_as::<_, Indicator>(&format!("{INDICATOR_SELECT} WHERE code = $1"))
+        let sql = format!("{INDICATOR_SELECT} WHERE code = $1{}", self.for_update());
+        let before = sqlx::query_as::<_, Indicator>(&sql)
             .bind(new.code.clone())
             .fetch_optional(self.conn())
             .await?;
@@ -134,7 +135,7 @@ impl WriteTx {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                     StoreError::Invalid(format!("指标“{}”的缩减指数“{}”不存在", new.code, new.deflator.clone().unwrap_or_default()))
                 }
-                _ => StoreError::Db(e),
+                _ => StoreError::unique(e, || format!("指标“{}”刚被他人新增，请刷新后重试", new.code)),
             })?;
         }
         let changed = before.as_ref().is_none_or(|b| {
@@ -179,14 +180,16 @@ impl WriteTx {
         indicator: &str,
         growth: f64,
     ) -> Result<()> {
-        let before: Option<f64> = sqlx::query_scalar(
-            "SELECT target_growth FROM indicator_targets WHERE region_code = $1 AND year = $2 AND indicator = $3",
-        )
-        .bind(region)
-        .bind(i64::from(year))
-        .bind(indicator)
-        .fetch_optional(self.conn())
-        .await?;
+        let sql = format!(
+            "SELECT target_growth FROM indicator_targets WHERE region_code = $1 AND year = $2 AND indicator = $3{}",
+            self.for_update()
+        );
+        let before: Option<f64> = sqlx::query_scalar(&sql)
+            .bind(region)
+            .bind(i64::from(year))
+            .bind(indicator)
+            .fetch_optional(self.conn())
+            .await?;
         let at = self.at.clone();
         if before.is_some() {
             sqlx::query("UPDATE indicator_targets SET target_growth = $1, updated_at = $2 WHERE region_code = $3 AND year = $4 AND indicator = $5")
@@ -205,7 +208,12 @@ impl WriteTx {
                 .bind(growth)
                 .bind(at)
                 .execute(self.conn())
-                .await?;
+                .await
+                .map_err(|e| {
+                    StoreError::unique(e, || {
+                        format!("指标 {indicator} 的目标增速刚被他人设置，请刷新后重试")
+                    })
+                })?;
         }
         if before != Some(growth) {
             self.audit(

@@ -222,11 +222,14 @@ impl WriteTx {
         value: i64,
         reason: &str,
     ) -> Result<()> {
-        let before: Option<(String, String, i64, String)> =
-            sqlx::query_as("SELECT region_code, name, value, unit FROM targets WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.conn())
-                .await?;
+        let sql = format!(
+            "SELECT region_code, name, value, unit FROM targets WHERE id = $1{}",
+            self.for_update()
+        );
+        let before: Option<(String, String, i64, String)> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
         let Some((region, name, old, unit)) = before else {
             return Err(StoreError::NotFound(format!("目标 {id}")));
         };

@@ -40,6 +40,12 @@ on_both!(
     models_are_versioned,
     exactly_one_of_two_concurrent_claims_wins,
     overdue_tasks_are_swept_and_notified,
+    parallel_identical_stage_moves_make_one_stage_row,
+    parallel_completes_and_cancels_of_a_task_have_one_winner,
+    a_milestone_is_completed_once_under_parallel_requests,
+    parallel_sweeps_mark_a_task_overdue_once,
+    parallel_project_edits_and_moves_are_serialised,
+    parallel_upserts_of_a_new_remedy_make_one,
 );
 
 async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
@@ -996,4 +1002,337 @@ async fn overdue_tasks_are_swept_and_notified(dialect: Dialect) {
             .is_err(),
         "append-only"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read-check-write under concurrency (issue 8 item 6): every loser gets a conflict, never a
+// second change. On PostgreSQL these failed before the store locked the row it checks.
+
+/// How many of `n` parallel copies of a write succeed; every other one must be a conflict.
+async fn race<F, Fut>(n: usize, write: F) -> usize
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), StoreError>> + Send + 'static,
+{
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(write(i))).collect();
+    let mut wins = 0;
+    for h in handles {
+        match h.await.expect("joined") {
+            Ok(()) => wins += 1,
+            Err(StoreError::Conflict(m)) => assert!(!m.is_empty()),
+            Err(other) => panic!("a loser gets a conflict, not {other:?}"),
+        }
+    }
+    wins
+}
+
+async fn audit_actions(store: &Store, entity: &str, id: i64) -> Vec<String> {
+    store
+        .list_audit(&store::audit::AuditFilter {
+            entity: Some(entity.into()),
+            entity_id: Some(id.to_string()),
+            limit: 200,
+            offset: 0,
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+/// A project in negotiation, ready to be signed (investment and investor named).
+async fn negotiating_project(store: &Store) -> (i64, i64) {
+    let (town, _) = seed(store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let id = tx
+        .create_project(
+            &actor(),
+            &store::land::NewProject {
+                region_code: "370281".into(),
+                name: "新能源电池项目".into(),
+                investor_name: "某新能源集团".into(),
+                town_id: Some(town),
+                total_investment: Some(1_000_000_000),
+                source_kind: "other".into(),
+                ..Default::default()
+            },
+            domain::project::Stage::Negotiating,
+            "2025-09-01",
+        )
+        .await
+        .expect("project");
+    tx.commit().await.expect("commit");
+    (id, town)
+}
+
+async fn parallel_identical_stage_moves_make_one_stage_row(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (id, _) = negotiating_project(&store).await;
+    let wins = race(20, |i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            tx.move_project(
+                &Actor::system(format!("user{i}")),
+                id,
+                domain::project::Stage::Signed,
+                "2025-10-10",
+            )
+            .await?;
+            tx.commit().await
+        }
+    })
+    .await;
+    assert_eq!(wins, 1, "exactly one of 20 identical moves succeeds");
+    let d = store.project(id).await.expect("query").expect("project");
+    assert_eq!(d.project.stage, "signed");
+    assert_eq!(
+        d.stages.iter().filter(|s| s.stage == "signed").count(),
+        1,
+        "one signed stage row: {:?}",
+        d.stages
+    );
+    let log = audit_actions(&store, "project", id).await;
+    assert_eq!(log.iter().filter(|a| *a == "stage").count(), 1, "{log:?}");
+    let counts = store
+        .derived_target_actuals("370281", 2025, "2025-12-31")
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts.get(&("signed_projects".to_string(), "city".to_string(), None)),
+        Some(&1),
+        "the project is counted once"
+    );
+}
+
+async fn parallel_completes_and_cancels_of_a_task_have_one_winner(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (task, users) = claim_setup(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.claim_task(&Actor::user(users[0].0, "leader"), task, users[0].1)
+        .await
+        .expect("claim");
+    tx.commit().await.expect("commit");
+    let wins = race(20, |i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            let who = Actor::user(users[0].0, "leader");
+            if i % 2 == 0 {
+                tx.complete_task(&who, task).await?;
+            } else {
+                tx.cancel_task(&who, task, "重复任务").await?;
+            }
+            tx.commit().await
+        }
+    })
+    .await;
+    assert_eq!(wins, 1, "one of ten completes and ten cancels wins");
+    let detail = store.task(task).await.expect("query").expect("task");
+    let log = audit_actions(&store, "task", task).await;
+    assert_eq!(
+        log.iter().filter(|a| *a == "state").count(),
+        1,
+        "one state change in the audit log: {log:?}"
+    );
+    match detail.task.state.as_str() {
+        "done" => assert!(detail.task.done_at.is_some()),
+        "cancelled" => assert!(
+            detail.task.done_at.is_none(),
+            "a cancelled task was never done"
+        ),
+        other => panic!("the task ends done or cancelled, not {other}"),
+    }
+}
+
+async fn a_milestone_is_completed_once_under_parallel_requests(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (task, users) = claim_setup(&store).await;
+    let milestone = store.task(task).await.expect("q").expect("task").milestones[0].id;
+    let wins = race(10, |_| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            tx.complete_milestone(&Actor::user(users[0].0, "leader"), task, milestone)
+                .await?;
+            tx.commit().await
+        }
+    })
+    .await;
+    assert_eq!(wins, 1);
+    let log = audit_actions(&store, "task", task).await;
+    assert_eq!(
+        log.iter().filter(|a| *a == "milestone").count(),
+        1,
+        "{log:?}"
+    );
+    // A milestone that does not exist is still "not found", not a conflict.
+    let mut tx = store.begin_write().await.expect("begin");
+    assert!(matches!(
+        tx.complete_milestone(&actor(), task, milestone + 1000)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn parallel_sweeps_mark_a_task_overdue_once(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (task, users) = claim_setup(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.claim_task(&Actor::user(users[0].0, "leader"), task, users[0].1)
+        .await
+        .expect("claim");
+    tx.commit().await.expect("commit");
+    let before = store
+        .notifications(users[0].0, false)
+        .await
+        .expect("notes")
+        .len();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin_write().await.expect("begin");
+                let swept = tx.sweep_overdue("2026-01-05").await.expect("sweep");
+                tx.commit().await.expect("commit");
+                swept
+            })
+        })
+        .collect();
+    let mut swept = Vec::new();
+    for h in handles {
+        swept.extend(h.await.expect("joined"));
+    }
+    assert_eq!(swept, vec![task], "the task is swept by exactly one sweep");
+    let log = audit_actions(&store, "task", task).await;
+    assert_eq!(log.iter().filter(|a| *a == "state").count(), 1, "{log:?}");
+    let after = store
+        .notifications(users[0].0, false)
+        .await
+        .expect("notes")
+        .len();
+    assert_eq!(after, before + 1, "the claimer is told once");
+}
+
+async fn parallel_project_edits_and_moves_are_serialised(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let (id, _) = negotiating_project(&store).await;
+    // Ten resolutions of one issue: one wins, the others learn it is already resolved.
+    let mut tx = store.begin_write().await.expect("begin");
+    let issue = tx
+        .add_project_issue(&actor(), id, "用地指标未落实", None, "2025-12-01")
+        .await
+        .expect("issue");
+    tx.commit().await.expect("commit");
+    let wins = race(10, |i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            tx.resolve_project_issue(&actor(), id, issue, &format!("办结{i}"))
+                .await?;
+            tx.commit().await
+        }
+    })
+    .await;
+    assert_eq!(wins, 1);
+    let log = audit_actions(&store, "project", id).await;
+    assert_eq!(log.iter().filter(|a| *a == "resolve").count(), 1);
+    // Ten edits in parallel: each one's audit "before" is what the previous one left, so no
+    // edit was checked or recorded against a row another was changing.
+    let wins = race(10, |i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            tx.edit_project(
+                &actor(),
+                id,
+                &store::land::ProjectEdit {
+                    total_investment: Some(2_000_000_000 + i as i64),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            tx.commit().await
+        }
+    })
+    .await;
+    assert_eq!(wins, 10, "edits do not conflict, they queue");
+    let mut edits: Vec<(i64, i64, i64)> = store
+        .list_audit(&store::audit::AuditFilter {
+            entity: Some("project".into()),
+            entity_id: Some(id.to_string()),
+            limit: 200,
+            offset: 0,
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "update")
+        .map(|e| {
+            let field = |j: &Option<String>| {
+                j.as_deref()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .and_then(|v| v["total_investment"].as_i64())
+                    .expect("an investment")
+            };
+            (e.id, field(&e.before_json), field(&e.after_json))
+        })
+        .collect();
+    edits.sort();
+    assert_eq!(edits.len(), 10);
+    assert_eq!(edits[0].1, 1_000_000_000);
+    for w in edits.windows(2) {
+        assert_eq!(w[1].1, w[0].2, "each edit saw the one before it: {edits:?}");
+    }
+    let d = store.project(id).await.expect("q").expect("project");
+    assert_eq!(d.project.total_investment, Some(edits[9].2));
+}
+
+async fn parallel_upserts_of_a_new_remedy_make_one(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let wins = race(8, |i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            tx.upsert_remedy(
+                &actor(),
+                &store::claim::NewRemedy {
+                    region_code: "370281".into(),
+                    code: "R-NEW".into(),
+                    title: format!("稳投资方案{i}"),
+                    description: String::new(),
+                    sector: String::new(),
+                    route: domain::Route::Stock,
+                    owner_department: String::new(),
+                    expected_effect: String::new(),
+                    source: String::new(),
+                    indicators: vec![],
+                    track_ids: vec![],
+                },
+            )
+            .await?;
+            tx.commit().await
+        }
+    })
+    .await;
+    assert!(wins >= 1, "at least one upsert succeeds");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM remedies WHERE code = 'R-NEW'")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 1);
 }
