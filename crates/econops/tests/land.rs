@@ -320,7 +320,8 @@ async fn manual_figures_for_pipeline_targets_are_refused_and_confidential_names_
             .is_some_and(|d| d.contains("项目库")),
         "{problem}"
     );
-    // A confidential project shows its code name to a town user outside it, its name to the office.
+    // A confidential project shows its code name to a reader outside its scope, its name to the
+    // office (a town does not read a project outside its town at all: tests/scope.rs).
     let secret = app
         .store
         .projects("370281")
@@ -334,7 +335,7 @@ async fn manual_figures_for_pipeline_targets_are_refused_and_confidential_names_
         .get_json(&format!("/api/v1/projects/{}", secret.id))
         .await;
     assert_eq!(seen["project"]["name"], secret.name);
-    let town = app.login("jiaoxi").await;
+    let town = app.login("viewer").await;
     let (_, hidden) = town
         .get_json(&format!("/api/v1/projects/{}", secret.id))
         .await;

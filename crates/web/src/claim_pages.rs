@@ -1246,6 +1246,7 @@ pub async fn supervision(
         .into_iter()
         .filter(|t| can_read_task(&user, t))
         .collect();
+    let access = crate::land_pages::access(&state, &user).await?;
     let html = SupervisionTemplate {
         layout: Layout::new("督办", "supervision", &user, &ctx),
         overdue,
@@ -1258,12 +1259,19 @@ pub async fn supervision(
             )
             .await?
             .into_iter()
-            .map(|mut i| {
-                // Outside the office, a confidential project shows its code name.
-                if !i.code_name.is_empty() && !user.principal.role.is_office() {
-                    i.project_name = i.code_name.clone();
-                }
-                i
+            .filter_map(|mut i| {
+                // Only projects the user reads, under the names the user may see.
+                let shown = access.names(
+                    i.town_id,
+                    i.track_id,
+                    &domain::access::ProjectNames {
+                        name: std::mem::take(&mut i.project_name),
+                        code_name: i.code_name.clone(),
+                        investor: String::new(),
+                    },
+                )?;
+                i.project_name = shown.name;
+                Some(i)
             })
             .collect(),
         today: domain::period::format_date(state.store.now().date()),

@@ -1,15 +1,17 @@
 //! Assembles the land step (打项目): a project's approval plan through `analytics::approval`,
-//! stall warnings, who may see a confidential project's real name, and the pipeline's
+//! stall warnings, which projects a user reads and under which names ([`ProjectAccess`]), and the pipeline's
 //! contribution to this year's GDP growth (METHODS.md §4) for the locate page, the API and the
 //! command line.
 
 use analytics::approval::{ApprovalItem, ApprovalPlan};
 use analytics::pipeline::{PipelineContribution, PipelineProject, PipelineRules};
+use domain::access::{ProjectNames, ShownNames};
 use domain::project::{Stage, StallRules};
 use domain::Status;
 use serde::Serialize;
-use store::land::{ProjectDetail, ProjectRow};
-use store::Store;
+use std::collections::HashMap;
+use store::land::{ProjectAccessFacts, ProjectDetail, ProjectRow};
+use store::{Store, StoreError};
 
 /// The approval plan of a project as scheduled with its prerequisites.
 pub fn approval_plan(
@@ -39,15 +41,132 @@ pub fn stall_status(p: &ProjectRow, today: time::Date, rules: &StallRules) -> St
     rules.status(p.stage(), idle_days(p, today))
 }
 
-/// The access facts of a project, given its track's facts.
-pub fn project_facts(
-    p: &ProjectRow,
-    track: Option<domain::access::TrackFacts>,
-) -> domain::ProjectFacts {
-    domain::ProjectFacts {
-        town: p.town_id,
-        confidential: !p.code_name.trim().is_empty(),
-        track,
+/// The one gate between stored projects and what a user is shown of them or may change.
+/// Every page, API answer and export that names a project goes through it: it decides with
+/// `domain::access` whether the user reads the project at all, and replaces a confidential
+/// project's name and investor outside its scope ([`domain::Principal::shown_names`]).
+pub struct ProjectAccess {
+    principal: domain::Principal,
+    facts: ProjectAccessFacts,
+}
+
+/// A project as one user may see it. Only [`ProjectAccess::view`] makes one, so its name and
+/// investor have passed the masking rule.
+#[derive(Debug, Clone)]
+pub struct ProjectView {
+    row: ProjectRow,
+    masked: bool,
+    can_write: bool,
+}
+
+impl ProjectView {
+    /// The project's row, its name and investor as this user may see them.
+    pub fn row(&self) -> &ProjectRow {
+        &self.row
+    }
+
+    pub fn masked(&self) -> bool {
+        self.masked
+    }
+
+    pub fn can_write(&self) -> bool {
+        self.can_write
+    }
+}
+
+/// A project with its stages, approvals and service log, as one user may see it.
+#[derive(Debug, Clone)]
+pub struct ProjectDetailView {
+    detail: ProjectDetail,
+    view: ProjectView,
+}
+
+impl ProjectDetailView {
+    pub fn detail(&self) -> &ProjectDetail {
+        &self.detail
+    }
+
+    pub fn view(&self) -> &ProjectView {
+        &self.view
+    }
+}
+
+impl ProjectAccess {
+    pub async fn load(store: &Store, principal: &domain::Principal) -> Result<Self, StoreError> {
+        Ok(Self {
+            principal: principal.clone(),
+            facts: store.project_access_facts().await?,
+        })
+    }
+
+    pub fn facts(&self, p: &ProjectRow) -> domain::ProjectFacts {
+        self.facts.of(p)
+    }
+
+    pub fn can_read(&self, p: &ProjectRow) -> bool {
+        self.principal.can_read_project(&self.facts(p))
+    }
+
+    pub fn can_write(&self, p: &ProjectRow) -> bool {
+        self.principal.can_write_project(&self.facts(p))
+    }
+
+    /// Whether the user may change `p` so that it lies in `new_town` (None keeps its town):
+    /// both the project as it is and as it would be must be the user's.
+    pub fn can_change(&self, p: &ProjectRow, new_town: Option<i64>) -> bool {
+        let before = self.facts(p);
+        let after = self
+            .facts
+            .facts(new_town.or(p.town_id), p.track_id, &p.code_name);
+        self.principal.can_change_project(&before, &after)
+    }
+
+    /// The names of a project identified by its town, track and stored names.
+    pub fn names(
+        &self,
+        town: Option<i64>,
+        track: Option<i64>,
+        names: &ProjectNames,
+    ) -> Option<ShownNames> {
+        let facts = self.facts.facts(town, track, &names.code_name);
+        self.principal
+            .can_read_project(&facts)
+            .then(|| self.principal.shown_names(&facts, names))
+    }
+
+    /// The project as this user may see it; None when the user may not read it.
+    pub fn view(&self, mut row: ProjectRow) -> Option<ProjectView> {
+        let facts = self.facts(&row);
+        if !self.principal.can_read_project(&facts) {
+            return None;
+        }
+        let shown = self.principal.shown_names(
+            &facts,
+            &ProjectNames {
+                name: std::mem::take(&mut row.name),
+                code_name: row.code_name.clone(),
+                investor: std::mem::take(&mut row.investor_name),
+            },
+        );
+        row.name = shown.name;
+        row.investor_name = shown.investor;
+        Some(ProjectView {
+            row,
+            masked: shown.masked,
+            can_write: self.principal.can_write_project(&facts),
+        })
+    }
+
+    /// The projects of a list this user may read, masked.
+    pub fn views(&self, rows: Vec<ProjectRow>) -> Vec<ProjectView> {
+        rows.into_iter().filter_map(|r| self.view(r)).collect()
+    }
+
+    /// A project's detail as this user may see it; None when the user may not read it.
+    pub fn detail(&self, mut detail: ProjectDetail) -> Option<ProjectDetailView> {
+        let view = self.view(detail.project.clone())?;
+        detail.project = view.row.clone();
+        Some(ProjectDetailView { detail, view })
     }
 }
 
@@ -80,6 +199,7 @@ pub async fn pipeline_report(
     region: &str,
     period: domain::Period,
     rules: &analytics::WarningRules,
+    access: &ProjectAccess,
 ) -> Result<PipelineReport, PipelineError> {
     let report = crate::locate::build_report(store, region, period, None, rules).await?;
     let gdp = store
@@ -93,9 +213,8 @@ pub async fn pipeline_report(
     let today = store.now().date();
     let stall = StallRules::default();
     let year = period.year();
-    let projects: Vec<PipelineProject> = store
-        .projects(region)
-        .await?
+    let all = store.projects(region).await?;
+    let projects: Vec<PipelineProject> = all
         .iter()
         .filter(|p| p.stage().is_signed())
         .map(|p| {
@@ -110,7 +229,8 @@ pub async fn pipeline_report(
             let va = p.value_added_at_capacity.unwrap_or(0) as f64;
             PipelineProject {
                 id: p.id,
-                name: p.name.clone(),
+                // Named below, through the access rules.
+                name: String::new(),
                 value_added_at_capacity: va,
                 production_month: month,
                 producing,
@@ -118,8 +238,30 @@ pub async fn pipeline_report(
             }
         })
         .collect();
-    let contribution =
+    let mut contribution =
         analytics::pipeline::contribution(&projects, gdp * 1e8, &PipelineRules::default());
+    // The totals stay the city's; the rows name only projects the user reads, masked.
+    let rows: HashMap<i64, &ProjectRow> = all.iter().map(|p| (p.id, p)).collect();
+    contribution.projects.retain_mut(|c| {
+        let Some(p) = rows.get(&c.id) else {
+            return false;
+        };
+        match access.names(
+            p.town_id,
+            p.track_id,
+            &ProjectNames {
+                name: p.name.clone(),
+                code_name: p.code_name.clone(),
+                investor: p.investor_name.clone(),
+            },
+        ) {
+            Some(shown) => {
+                c.name = shown.name;
+                true
+            }
+            None => false,
+        }
+    });
     Ok(PipelineReport {
         region: region.to_string(),
         period: period.to_string(),

@@ -92,7 +92,8 @@ pub async fn stage(
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::api::parse_id(&raw, "项目")?;
     crate::land_pages::move_stage(&state, &user, id, &body.stage, body.on.as_deref()).await?;
-    let d = crate::land_pages::load_project(&state, id).await?;
+    let (shown, _) = crate::land_pages::load_project(&state, &user, id).await?;
+    let d = shown.detail();
     Ok(Json(
         json!({"id": id, "stage": d.project.stage, "stages": d.stages}),
     ))
@@ -104,27 +105,27 @@ pub async fn project(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::api::parse_id(&raw, "项目")?;
-    let d = crate::land_pages::load_project(&state, id).await?;
-    let card = crate::land_pages::cards(&state, &user, std::slice::from_ref(&d.project))
-        .await?
-        .remove(0);
-    let real = card.name == d.project.name;
-    let mut value = json!(d);
-    if !real {
-        value["project"]["name"] = json!(card.name);
-    }
-    value["stall"] = json!(card.stall);
+    let (shown, _) = crate::land_pages::load_project(&state, &user, id).await?;
+    let stall = crate::land_pages::cards(&state, std::slice::from_ref(shown.view()))
+        .into_iter()
+        .next()
+        .map(|c| c.stall)
+        .unwrap_or_default();
+    // The detail's name and investor have passed the masking rule.
+    let mut value = json!(shown.detail());
+    value["stall"] = json!(stall);
     Ok(Json(value))
 }
 
 pub async fn approval(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::api::parse_id(&raw, "项目")?;
-    let d = crate::land_pages::load_project(&state, id).await?;
-    let plan = crate::land::approval_plan(&d).map_err(|e| AppError::bad(e.to_string()))?;
+    let (shown, _) = crate::land_pages::load_project(&state, &user, id).await?;
+    let d = shown.detail();
+    let plan = crate::land::approval_plan(d).map_err(|e| AppError::bad(e.to_string()))?;
     Ok(Json(json!({
         "project_id": id,
         "serial_days": plan.serial_days,
@@ -162,8 +163,8 @@ pub async fn set_approval(
     crate::api::ApiJson(body): crate::api::ApiJson<PlanBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::api::parse_id(&raw, "项目")?;
-    let d = crate::land_pages::load_project(&state, id).await?;
-    if !crate::land_pages::can_write_project(&user, &d.project) {
+    let (shown, access) = crate::land_pages::load_project(&state, &user, id).await?;
+    if !shown.view().can_write() {
         return Err(AppError::Forbidden("您无权修改该项目".into()).into());
     }
     let start = domain::period::parse_date(&body.plan_start)
@@ -214,7 +215,7 @@ pub async fn set_approval(
             .collect(),
     };
     let plan = check_plan(&items)?;
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = crate::land_pages::begin_project_write(&state, &access, id, None).await?;
     tx.set_approval_plan(&user.actor(), id, &items).await?;
     tx.commit().await?;
     Ok(Json(
@@ -241,14 +242,14 @@ pub async fn list(
                 .ok_or_else(|| AppError::bad_field("stage", format!("阶段“{s}”无效")))?,
         ),
     };
-    let rows: Vec<store::land::ProjectRow> = state
-        .store
-        .projects(&region)
-        .await?
-        .into_iter()
-        .filter(|p| stage.is_none_or(|s| p.stage() == s))
-        .collect();
-    let cards = crate::land_pages::cards(&state, &user, &rows).await?;
+    let access = crate::land_pages::access(&state, &user).await?;
+    let views: Vec<crate::land::ProjectView> =
+        crate::land_pages::visible_projects(&state, &access, &region)
+            .await?
+            .into_iter()
+            .filter(|v| stage.is_none_or(|s| v.row().stage() == s))
+            .collect();
+    let cards = crate::land_pages::cards(&state, &views);
     Ok(Json(json!({"projects": cards})))
 }
 
@@ -259,7 +260,7 @@ pub struct PeriodQuery {
 
 pub async fn pipeline(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -272,13 +273,19 @@ pub async fn pipeline(
     if state.store.region(&code).await?.is_none() {
         return Err(AppError::NotFound(format!("地区 {code}")).into());
     }
-    let report =
-        crate::land::pipeline_report(&state.store, &code, period, &state.config.warning_rules)
-            .await
-            .map_err(|e| match e {
-                crate::land::PipelineError::Locate(l) => AppError::from(l),
-                crate::land::PipelineError::Store(s) => AppError::from(s),
-                other => AppError::bad(other.to_string()),
-            })?;
+    let access = crate::land_pages::access(&state, &user).await?;
+    let report = crate::land::pipeline_report(
+        &state.store,
+        &code,
+        period,
+        &state.config.warning_rules,
+        &access,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::land::PipelineError::Locate(l) => AppError::from(l),
+        crate::land::PipelineError::Store(s) => AppError::from(s),
+        other => AppError::bad(other.to_string()),
+    })?;
     Ok(Json(json!(report)))
 }

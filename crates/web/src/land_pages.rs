@@ -4,7 +4,9 @@
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
-use crate::land::{approval_plan, idle_days, project_facts, stall_status};
+use crate::land::{
+    approval_plan, idle_days, stall_status, ProjectAccess, ProjectDetailView, ProjectView,
+};
 use crate::pages::{parse_id, respond, Layout};
 use crate::AppState;
 use askama::Template;
@@ -18,9 +20,21 @@ use domain::{BoundedText, Role, Yuan};
 use std::collections::HashMap;
 use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRow};
 
-/// Who may change a project: the office, departments and leaders; a town for its own projects.
-pub(crate) fn can_write_project(user: &CurrentUser, p: &ProjectRow) -> bool {
-    user.principal.can_write_project(&project_facts(p, None))
+/// The access gate for this user's request (see [`ProjectAccess`]).
+pub(crate) async fn access(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<ProjectAccess, AppError> {
+    Ok(ProjectAccess::load(&state.store, &user.principal).await?)
+}
+
+/// The region's projects this user reads, masked.
+pub(crate) async fn visible_projects(
+    state: &AppState,
+    access: &ProjectAccess,
+    region: &str,
+) -> Result<Vec<ProjectView>, AppError> {
+    Ok(access.views(state.store.projects(region).await?))
 }
 
 /// A project as a user may see it: confidential names replaced by code names outside its scope.
@@ -45,37 +59,17 @@ pub struct ProjectCard {
     pub expected_production_month: Option<String>,
 }
 
-pub(crate) async fn cards(
-    state: &AppState,
-    user: &CurrentUser,
-    rows: &[ProjectRow],
-) -> Result<Vec<ProjectCard>, AppError> {
+pub(crate) fn cards(state: &AppState, views: &[ProjectView]) -> Vec<ProjectCard> {
     let today = state.store.now().date();
     let rules = StallRules::default();
-    let mut facts: HashMap<i64, Option<domain::access::TrackFacts>> = HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for p in rows {
-        let f = match p.track_id {
-            Some(t) => match facts.get(&t) {
-                Some(f) => f.clone(),
-                None => {
-                    let f = state.store.track_facts(t).await?;
-                    facts.insert(t, f.clone());
-                    f
-                }
-            },
-            None => None,
-        };
-        let real = user.principal.sees_real_name(&project_facts(p, f));
+    let mut out = Vec::with_capacity(views.len());
+    for v in views {
+        let p = v.row();
         let status = stall_status(p, today, &rules);
         out.push(ProjectCard {
             id: p.id,
-            name: if real {
-                p.name.clone()
-            } else {
-                p.code_name.clone()
-            },
-            confidential: !p.code_name.is_empty(),
+            name: p.name.clone(),
+            confidential: !p.code_name.trim().is_empty(),
             stage: p.stage.clone(),
             stage_label: p.stage().label().to_string(),
             track: p.track_name.clone().unwrap_or_default(),
@@ -99,7 +93,7 @@ pub(crate) async fn cards(
             expected_production_month: p.expected_production_month.clone(),
         });
     }
-    Ok(out)
+    out
 }
 
 /// Cards shown per board column; the rest are a click away in the table.
@@ -148,8 +142,10 @@ pub async fn projects(
         },
     )
     .await?;
-    let rows = state.store.projects(&ctx.region.code).await?;
-    let mut all = cards(&state, &user, &rows).await?;
+    let access = access(&state, &user).await?;
+    let views = visible_projects(&state, &access, &ctx.region.code).await?;
+    let rows: Vec<&ProjectRow> = views.iter().map(ProjectView::row).collect();
+    let mut all = cards(&state, &views);
     // Stalled projects first, then the most idle.
     let rank = |s: &str| match s {
         "red" => 0,
@@ -182,7 +178,7 @@ pub async fn projects(
             .ok_or_else(|| AppError::bad_field("stage", format!("阶段“{stage}”无效")))?;
         all.retain(|c| c.stage == stage.code());
     }
-    let signed_rows: Vec<&ProjectRow> = rows.iter().filter(|p| p.stage().is_signed()).collect();
+    let signed_rows: Vec<&&ProjectRow> = rows.iter().filter(|p| p.stage().is_signed()).collect();
     let html = ProjectsTemplate {
         layout: Layout::new("项目库", "land", &user, &ctx),
         columns,
@@ -251,12 +247,46 @@ impl ProjectTemplate {
     }
 }
 
-pub(crate) async fn load_project(state: &AppState, id: i64) -> Result<ProjectDetail, AppError> {
-    state
+/// A project as this user may see it, with the access gate it passed; a project the user may
+/// not read does not exist for them (404, as for targets and tasks).
+pub(crate) async fn load_project(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(ProjectDetailView, ProjectAccess), AppError> {
+    let access = access(state, user).await?;
+    let detail = state
         .store
         .project(id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("项目 {id}")))
+        .and_then(|d| access.detail(d))
+        .ok_or_else(|| AppError::NotFound(format!("项目 {id}")))?;
+    Ok((detail, access))
+}
+
+/// Starts a write on project `id`: the project is locked and the user's right to change it is
+/// checked on it as it is now (`new_town`: the town an edit would move it to).
+pub(crate) async fn begin_project_write(
+    state: &AppState,
+    access: &ProjectAccess,
+    id: i64,
+    new_town: Option<i64>,
+) -> Result<store::WriteTx, AppError> {
+    let mut tx = state.store.begin_write().await?;
+    let current = tx.locked_project(id).await?;
+    if !access.can_read(&current) {
+        return Err(AppError::NotFound(format!("项目 {id}")));
+    }
+    if !access.can_change(&current, new_town) {
+        return Err(AppError::Forbidden(
+            if new_town.is_some_and(|t| current.town_id != Some(t)) {
+                "您无权把该项目调整到所选镇街".into()
+            } else {
+                "您无权修改该项目".into()
+            },
+        ));
+    }
+    Ok(tx)
 }
 
 async fn render_project(
@@ -267,10 +297,13 @@ async fn render_project(
     error: Option<String>,
     form: HashMap<String, String>,
 ) -> Result<String, AppError> {
-    let d = load_project(state, id).await?;
-    let card = cards(state, user, std::slice::from_ref(&d.project))
-        .await?
-        .remove(0);
+    let (shown, access) = load_project(state, user, id).await?;
+    let card = cards(state, std::slice::from_ref(shown.view()))
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound(format!("项目 {id}")))?;
+    let can_write = shown.view().can_write();
+    let d = shown.detail().clone();
     let (plan, plan_error) = if d.approvals.is_empty() {
         (None, None)
     } else {
@@ -298,6 +331,7 @@ async fn render_project(
         &d.project.region_code,
         ctx.period,
         &state.config.warning_rules,
+        &access,
     )
     .await
     {
@@ -312,7 +346,7 @@ async fn render_project(
     let next = d.project.stage().next();
     Ok(ProjectTemplate {
         layout: Layout::new(&card.name.clone(), "land", user, ctx),
-        can_write: can_write_project(user, &d.project),
+        can_write,
         towns: state.store.towns(&d.project.region_code).await?,
         areas: state.store.host_areas(&d.project.region_code).await?,
         departments: state.store.departments(&d.project.region_code).await?,
@@ -442,6 +476,20 @@ pub(crate) async fn create_project(
             .map(|s| s.trim().chars().take(50).collect())
             .unwrap_or_default();
     }
+    if user.principal.role == Role::Town {
+        // A town's project lies in the town (and stays readable by it).
+        match (new.town_id, user.principal.town_id) {
+            (_, None) => {
+                return Err(AppError::Forbidden(
+                    "您的账号未关联镇街，不能新增项目".into(),
+                ))
+            }
+            (Some(t), Some(own)) if t != own => {
+                return Err(AppError::Forbidden("只能为本镇街新增项目".into()))
+            }
+            (_, own) => new.town_id = own,
+        }
+    }
     if let Some(t) = new.track_id {
         if !state.store.tracks(region).await?.iter().any(|x| x.id == t) {
             return Err(AppError::bad_field(
@@ -479,8 +527,8 @@ pub(crate) async fn move_stage(
     to: &str,
     on: Option<&str>,
 ) -> Result<(), AppError> {
-    let d = load_project(state, id).await?;
-    if !can_write_project(user, &d.project) {
+    let (d, access) = load_project(state, user, id).await?;
+    if !d.view().can_write() {
         return Err(AppError::Forbidden("您无权推进该项目".into()));
     }
     let to =
@@ -494,7 +542,7 @@ pub(crate) async fn move_stage(
     if on > today {
         return Err(AppError::bad_field("on", "日期不能晚于今天"));
     }
-    let mut tx = state.store.begin_write().await?;
+    let mut tx = begin_project_write(state, &access, id, None).await?;
     tx.move_project(&user.actor(), id, to, &domain::period::format_date(on))
         .await?;
     tx.commit().await?;
@@ -517,10 +565,11 @@ pub async fn project_action(
             .unwrap_or_default()
     };
     let result: Result<(), AppError> = async {
-        let d = load_project(&state, id).await?;
-        if !can_write_project(&user, &d.project) {
+        let (shown, access) = load_project(&state, &user, id).await?;
+        if !shown.view().can_write() {
             return Err(AppError::Forbidden("您无权修改该项目".into()));
         }
+        let d = shown.detail();
         match action.as_str() {
             "stage" => move_stage(&state, &user, id, &field("stage"), Some(&field("on"))).await?,
             "edit" => {
@@ -550,7 +599,7 @@ pub async fn project_action(
                     host_area_id: opt_id("host_area_id")?,
                     expected_production_month: month(&form, "expected_production_month")?,
                 };
-                let mut tx = state.store.begin_write().await?;
+                let mut tx = begin_project_write(&state, &access, id, edit.town_id).await?;
                 tx.edit_project(&user.actor(), id, &edit).await?;
                 tx.commit().await?;
             }
@@ -576,7 +625,7 @@ pub async fn project_action(
                     })
                     .collect();
                 crate::land_api::check_plan(&items)?;
-                let mut tx = state.store.begin_write().await?;
+                let mut tx = begin_project_write(&state, &access, id, None).await?;
                 tx.set_approval_plan(&user.actor(), id, &items).await?;
                 tx.commit().await?;
             }
@@ -599,7 +648,7 @@ pub async fn project_action(
                 {
                     return Err(AppError::bad("日期不能晚于今天"));
                 }
-                let mut tx = state.store.begin_write().await?;
+                let mut tx = begin_project_write(&state, &access, id, None).await?;
                 tx.record_approval(&user.actor(), id, &code, start.as_deref(), end.as_deref())
                     .await?;
                 tx.commit().await?;
@@ -627,7 +676,7 @@ pub async fn project_action(
                         return Err(AppError::bad_field("department_id", "部门不存在"));
                     }
                 }
-                let mut tx = state.store.begin_write().await?;
+                let mut tx = begin_project_write(&state, &access, id, None).await?;
                 tx.add_project_issue(
                     &user.actor(),
                     id,
@@ -644,7 +693,7 @@ pub async fn project_action(
                     .map_err(|_| AppError::bad_field("issue_id", "无效的问题"))?;
                 let resolution = BoundedText::parse(&field("resolution"), "办理结果", 500)
                     .map_err(|e| AppError::bad_field("resolution", e.to_string()))?;
-                let mut tx = state.store.begin_write().await?;
+                let mut tx = begin_project_write(&state, &access, id, None).await?;
                 tx.resolve_project_issue(&user.actor(), id, issue, resolution.as_str())
                     .await?;
                 tx.commit().await?;
@@ -672,8 +721,9 @@ pub async fn projects_xlsx(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let rows = state.store.projects(&ctx.region.code).await?;
-    let list = cards(&state, &user, &rows).await?;
+    let access = access(&state, &user).await?;
+    let views = visible_projects(&state, &access, &ctx.region.code).await?;
+    let list = cards(&state, &views);
     let lines: Vec<io::export::ProjectLine> = list
         .iter()
         .map(|c| io::export::ProjectLine {

@@ -221,11 +221,13 @@ pub async fn locate(
                 .collect()
         })
         .unwrap_or_default();
+    let access = crate::land_pages::access(&state, &user).await?;
     let pipeline = crate::land::pipeline_report(
         &state.store,
         &ctx.region.code,
         ctx.period,
         &state.config.warning_rules,
+        &access,
     )
     .await
     .ok()
