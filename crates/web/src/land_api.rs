@@ -272,13 +272,12 @@ pub async fn pipeline(
     if state.store.region(&code).await?.is_none() {
         return Err(AppError::NotFound(format!("地区 {code}")).into());
     }
-    let report =
-        crate::land::pipeline_report(&state.store, &code, period, &state.config.warning_rules)
-            .await
-            .map_err(|e| match e {
-                crate::land::PipelineError::Locate(l) => AppError::from(l),
-                crate::land::PipelineError::Store(s) => AppError::from(s),
-                other => AppError::bad(other.to_string()),
-            })?;
+    let report = crate::land::pipeline_report(&state.store, &code, period, &state.config)
+        .await
+        .map_err(|e| match e {
+            crate::land::PipelineError::Locate(l) => AppError::from(l),
+            crate::land::PipelineError::Store(s) => AppError::from(s),
+            other => AppError::bad(other.to_string()),
+        })?;
     Ok(Json(json!(report)))
 }

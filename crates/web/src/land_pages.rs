@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use domain::money::MoneyUnit;
-use domain::project::{Stage, StallRules};
+use domain::project::Stage;
 use domain::{BoundedText, Role, Yuan};
 use std::collections::HashMap;
 use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRow};
@@ -51,7 +51,7 @@ pub(crate) async fn cards(
     rows: &[ProjectRow],
 ) -> Result<Vec<ProjectCard>, AppError> {
     let today = state.store.now().date();
-    let rules = StallRules::default();
+    let rules = state.config.stall;
     let mut facts: HashMap<i64, Option<domain::access::TrackFacts>> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
@@ -297,7 +297,7 @@ async fn render_project(
         &state.store,
         &d.project.region_code,
         ctx.period,
-        &state.config.warning_rules,
+        &state.config,
     )
     .await
     {
@@ -407,7 +407,9 @@ pub(crate) async fn create_project(
         new.track_id = lead.track_id;
         new.chain_link = lead.chain_link.clone();
         new.total_investment = lead.estimated_investment;
-        new.value_added_at_capacity = lead.estimated_investment.map(|v| v / 10 * 3);
+        new.value_added_at_capacity = lead
+            .estimated_investment
+            .map(|v| state.config.value_added.assumed(v));
         new.town_id = task.task.town_id;
         new.source_kind = "lead".into();
         new.source_lead_id = Some(lead.id);
@@ -425,7 +427,9 @@ pub(crate) async fn create_project(
             .map(|s| s.trim().chars().take(100).collect())
             .unwrap_or_default();
         new.total_investment = money(form, "total_investment", "总投资")?;
-        new.value_added_at_capacity = new.total_investment.map(|v| v / 10 * 3);
+        new.value_added_at_capacity = new
+            .total_investment
+            .map(|v| state.config.value_added.assumed(v));
         new.track_id = match form
             .get("track_id")
             .map(|s| s.trim())

@@ -221,15 +221,11 @@ pub async fn locate(
                 .collect()
         })
         .unwrap_or_default();
-    let pipeline = crate::land::pipeline_report(
-        &state.store,
-        &ctx.region.code,
-        ctx.period,
-        &state.config.warning_rules,
-    )
-    .await
-    .ok()
-    .filter(|p| !p.contribution.projects.is_empty());
+    let pipeline =
+        crate::land::pipeline_report(&state.store, &ctx.region.code, ctx.period, &state.config)
+            .await
+            .ok()
+            .filter(|p| !p.contribution.projects.is_empty());
     let pipeline_chart = pipeline
         .as_ref()
         .map(|p| chart_json(&p.contribution.by_month))
@@ -547,7 +543,15 @@ async fn run_import(
             crate::importing::remedies(&state.store, &actor, region, &tables[0], write).await?
         }
         "projects" => {
-            crate::importing::projects(&state.store, &actor, region, &tables[0], write).await?
+            crate::importing::projects(
+                &state.store,
+                &actor,
+                region,
+                &tables[0],
+                write,
+                &state.config.value_added,
+            )
+            .await?
         }
         "model" => {
             crate::importing::model(
