@@ -175,6 +175,28 @@ impl StallRules {
     }
 }
 
+/// The value added at capacity assumed for a project that has none yet, as a whole percent of
+/// its investment (decision 30: output ≈ 1.2 × investment, value-added rate ≈ 25 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueAddedRule {
+    pub percent: i64,
+}
+
+impl Default for ValueAddedRule {
+    fn default() -> Self {
+        Self { percent: 30 }
+    }
+}
+
+impl ValueAddedRule {
+    /// `percent` % of `investment`, rounded down (exactly `investment / 10 * 3` at 30 % for
+    /// investments in whole tens of yuan, as before).
+    pub fn assumed(&self, investment: i64) -> i64 {
+        let v = i128::from(investment) * i128::from(self.percent) / 100;
+        i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +270,18 @@ mod tests {
         assert_eq!(r.status(Stage::Negotiating, 45), crate::Status::Yellow);
         assert_eq!(r.status(Stage::Negotiating, 90), crate::Status::Red);
         assert_eq!(r.status(Stage::AtCapacity, 400), crate::Status::Green);
+    }
+
+    #[test]
+    fn assumed_value_added_matches_the_old_rule_at_thirty_percent() {
+        let r = ValueAddedRule::default();
+        for v in [0_i64, 10, 1_000, 50_000_000, 123_456_780] {
+            assert_eq!(r.assumed(v), v / 10 * 3);
+        }
+        assert_eq!(ValueAddedRule { percent: 25 }.assumed(1_000), 250);
+        assert_eq!(
+            r.assumed(i64::MAX),
+            i64::MAX / 100 * 30 + i64::MAX % 100 * 30 / 100
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! administer users, tokens and regions, and back up. `main` only calls [`main`]; everything
 //! is here so that tests can check the command-line definition and run the commands.
 
+pub mod config;
 pub mod demo;
 pub mod demo_projects;
 pub mod report;
@@ -49,6 +50,9 @@ pub enum Command {
         /// deadlines and time-elapsed progress read as they did then).
         #[arg(long, value_parser = parse_day)]
         today: Option<time::Date>,
+        /// Configuration file (TOML; see `econops config example`).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Serve the web application and API.
     Serve {
@@ -59,6 +63,14 @@ pub enum Command {
         /// Run as if today were this date (rehearsals and training); default the system clock.
         #[arg(long, value_parser = parse_day)]
         today: Option<time::Date>,
+        /// Configuration file (TOML; see `econops config example`).
+        #[arg(long, env = "ECONOPS_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// The configuration file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Apply database migrations.
     Migrate {
@@ -82,6 +94,15 @@ pub enum Command {
         /// The file to write (must not exist).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Restore a backup into a new database (a SQLite file that does not exist yet, or an
+    /// empty PostgreSQL database), then migrate it to the current schema.
+    Restore {
+        /// The backup file written by `econops backup`.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Manage regions (6-digit administrative division codes).
     Region {
@@ -109,6 +130,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented configuration file holding every default.
+    Example,
+    /// Check a configuration file and exit (non-zero when it would be refused).
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +318,8 @@ pub enum CliError {
     Rejected(#[from] io::ImportErrors),
     #[error("{0}")]
     Locate(#[from] web::locate::LocateError),
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
 }
 
 pub fn main() -> ExitCode {
@@ -390,7 +421,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             addr,
             allow_remote,
             today,
+            config,
         } => {
+            let settings = config::Settings::load_or_default(config.as_deref())?;
             if !addr.ip().is_loopback() && !allow_remote {
                 return Err(CliError::Usage(format!(
                     "演示模式只监听本机地址；{addr} 不是回环地址。确需对外提供，请加 --allow-remote"
@@ -423,14 +456,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!("  {:<10} {}", u.username, u.display_name);
             }
             println!("按 Ctrl+C 停止。");
-            serve(store, listener).await
+            serve(store, listener, settings).await
         }
-        Command::Serve { db, addr, today } => {
+        Command::Serve {
+            db,
+            addr,
+            today,
+            config,
+        } => {
+            // A bad configuration stops the server before it touches the database.
+            let settings = config::Settings::load_or_default(config.as_deref())?;
             let store = Store::open(&db.db).await?.with_clock(clock_for(today));
             let listener = tokio::net::TcpListener::bind(addr).await?;
             println!("EconOps listening on http://{}/", listener.local_addr()?);
-            serve(store, listener).await
+            serve(store, listener, settings).await
         }
+        Command::Config { command } => match command {
+            ConfigCommand::Example => {
+                print!("{}", config::Settings::example());
+                Ok(())
+            }
+            ConfigCommand::Check { file } => {
+                config::Settings::load(&file)?;
+                println!("配置文件 {} 检查通过。", file.display());
+                Ok(())
+            }
+        },
         Command::Migrate { db } => {
             Store::open(&db.db).await?;
             println!("数据库已是最新结构。");
@@ -451,6 +502,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let store = Store::open(&db.db).await?;
             store.backup(&out).await?;
             println!("已备份到 {}", out.display());
+            Ok(())
+        }
+        Command::Restore { from, db } => {
+            let store = store::backup::restore(&from, &db.db).await?;
+            let regions = store.list_regions().await?.len();
+            store.close().await;
+            println!("已从 {} 恢复（{regions} 个地区）", from.display());
             Ok(())
         }
         Command::Import { command } => import_command(command).await,
@@ -591,7 +649,17 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
         } => {
             let table = io::table::read(&file)?;
             let store = Store::open(&db.db).await?;
-            summary(&web::importing::projects(&store, &actor, &region, &table, !dry_run).await?);
+            summary(
+                &web::importing::projects(
+                    &store,
+                    &actor,
+                    &region,
+                    &table,
+                    !dry_run,
+                    &Default::default(),
+                )
+                .await?,
+            );
         }
         ImportCommand::Remedies {
             file,
@@ -694,8 +762,21 @@ async fn user_command(command: UserCommand) -> Result<(), CliError> {
     }
 }
 
-async fn serve(store: Store, listener: tokio::net::TcpListener) -> Result<(), CliError> {
-    let app = web::App::new(store, web::Config::default());
+/// The application as `serve` and `demo` run it: the store with the configuration's settings.
+pub fn build_app(store: Store, settings: config::Settings) -> web::App {
+    web::App::new(store, settings.into_web_config())
+}
+
+async fn serve(
+    store: Store,
+    listener: tokio::net::TcpListener,
+    settings: config::Settings,
+) -> Result<(), CliError> {
+    if let Some(warning) = settings.exposure_warning(listener.local_addr()?) {
+        tracing::warn!("{warning}");
+        eprintln!("{warning}");
+    }
+    let app = build_app(store, settings);
     app.serve(listener, shutdown_signal()).await?;
     Ok(())
 }

@@ -488,7 +488,7 @@ impl WriteTx {
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Invalid("任务引用的短板、方案、赛道、镇街或部门不存在".into()),
-            _ => StoreError::Db(e),
+            _ => e.into(),
         })?;
         for d in &new.co_department_ids {
             sqlx::query("INSERT INTO task_co_departments (task_id, department_id) VALUES ($1, $2)")

@@ -321,7 +321,7 @@ impl WriteTx {
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Invalid("项目引用的赛道、镇街、承载区域、任务或线索不存在".into()),
-            _ => StoreError::Db(e),
+            _ => e.into(),
         })?;
         for s in Stage::ALL.iter().filter(|s| **s <= stage) {
             sqlx::query("INSERT INTO project_stages (project_id, stage, on_date, recorded_by_name, recorded_at) VALUES ($1, $2, $3, $4, $5)")
@@ -464,7 +464,7 @@ impl WriteTx {
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Invalid("镇街或承载区域不存在".into()),
-            _ => StoreError::Db(e),
+            _ => e.into(),
         })?;
         self.bump_pipeline(&p.region_code).await?;
         self.audit(

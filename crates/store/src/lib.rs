@@ -39,8 +39,12 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// Another writer holds the database (SQLite's lock, a PostgreSQL lock or serialization
+    /// conflict, or no free connection): worth retrying shortly.
+    #[error("数据库正忙，请稍后重试")]
+    Busy(#[source] sqlx::Error),
     #[error("database error")]
-    Db(#[from] sqlx::Error),
+    Db(#[source] sqlx::Error),
     #[error("migration {version} ({name}) failed")]
     Migration {
         version: i64,
@@ -56,6 +60,35 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_busy(&e) {
+            StoreError::Busy(e)
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+/// Whether `e` means "another writer is in the way; try again shortly": SQLite's
+/// `SQLITE_BUSY` (5) or `SQLITE_LOCKED` (6) with any extended code, PostgreSQL's
+/// serialization failure (40001), deadlock (40P01) or lock not available (55P03), or a pool
+/// with no free connection.
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => match code.parse::<i64>() {
+                // SQLite extended result codes keep the primary code in the low byte.
+                Ok(n) if code.len() < 5 => matches!(n & 0xff, 5 | 6),
+                _ => matches!(code.as_ref(), "40001" | "40P01" | "55P03"),
+            },
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 impl StoreError {
     /// Turns a unique-constraint violation into a `Conflict` with a message for people.
     pub(crate) fn unique(err: sqlx::Error, message: impl FnOnce() -> String) -> Self {
@@ -63,7 +96,7 @@ impl StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(message())
             }
-            _ => StoreError::Db(err),
+            _ => err.into(),
         }
     }
 }
@@ -177,6 +210,10 @@ impl DbUrl {
     }
 }
 
+/// How long a SQLite statement waits for another process's write lock (an import from the
+/// command line, a backup) before it gives up with [`StoreError::Busy`].
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -211,11 +248,12 @@ impl Store {
                     .max_connections(8)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
-                            conn.execute(
+                            let pragmas = format!(
                                 "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
-                            )
-                            .await?;
+                                 PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {};",
+                                SQLITE_BUSY_TIMEOUT.as_millis()
+                            );
+                            conn.execute(pragmas.as_str()).await?;
                             Ok(())
                         })
                     })
@@ -277,10 +315,10 @@ impl Store {
         let tx = self.pool.begin().await?;
         Ok(WriteTx {
             tx,
+            dialect: self.dialect,
             _guard: guard,
             at: timestamp(self.now()),
             now: self.now(),
-            dialect: self.dialect,
         })
     }
 
@@ -293,11 +331,11 @@ impl Store {
 /// audit entry in the same transaction.
 pub struct WriteTx {
     pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(crate) dialect: Dialect,
     _guard: Option<OwnedMutexGuard<()>>,
     /// The transaction's time, used for every timestamp it writes.
     pub(crate) at: String,
     pub(crate) now: OffsetDateTime,
-    pub(crate) dialect: Dialect,
 }
 
 impl WriteTx {

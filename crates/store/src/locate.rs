@@ -88,6 +88,9 @@ const OBSERVATION_SELECT: &str =
     "SELECT id, region_code, period, year, end_month, indicator, ytd_value, ytd_growth, \
     last_year_total, source, recorded_by_name, recorded_at FROM observations o";
 
+/// Observations written by one INSERT statement.
+const OBSERVATIONS_PER_STATEMENT: usize = 500;
+
 impl WriteTx {
     /// Adds an indicator to the catalogue, or updates it (the audit log keeps the old one).
     pub async fn upsert_indicator(&mut self, actor: &Actor, new: &NewIndicator) -> Result<()> {
@@ -242,27 +245,55 @@ impl WriteTx {
         source: &str,
     ) -> Result<usize> {
         let at = self.at.clone();
-        for r in rows {
-            sqlx::query(
-                "INSERT INTO observations (region_code, period, year, end_month, indicator, ytd_value, ytd_growth, last_year_total, \
-                 source, recorded_by_name, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(region)
-            .bind(r.period.to_string())
-            .bind(i64::from(r.period.year()))
-            .bind(i64::from(r.period.end_month()))
-            .bind(r.indicator.clone())
-            .bind(r.ytd_value)
-            .bind(r.ytd_growth)
-            .bind(r.last_year_total)
-            .bind(source)
-            .bind(actor.name.clone())
-            .bind(at.clone())
+        // SQLite (and sqlx binding to it) looks every numbered or named parameter up in a list,
+        // quadratic in the parameters of one statement; plain `?` is bound by position.
+        // PostgreSQL takes only `$N`.
+        let sqlite = self.dialect == crate::Dialect::Sqlite;
+        // Many rows per statement: an import holds the write lock for as short a time as
+        // possible (docs/performance.md). 11 parameters a row stays far below both databases'
+        // limits on parameters per statement.
+        for chunk in rows.chunks(OBSERVATIONS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "INSERT INTO observations (region_code, period, year, end_month, indicator, ytd_value, ytd_growth, \
+                 last_year_total, source, recorded_by_name, recorded_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let n = i * 11;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                for k in 1..=11 {
+                    if k > 1 {
+                        sql.push_str(", ");
+                    }
+                    if sqlite {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&(n + k).to_string());
+                    }
+                }
+                sql.push(')');
+            }
+            let mut query = sqlx::query(&sql);
+            for r in chunk {
+                query = query
+                    .bind(region)
+                    .bind(r.period.to_string())
+                    .bind(i64::from(r.period.year()))
+                    .bind(i64::from(r.period.end_month()))
+                    .bind(r.indicator.clone())
+                    .bind(r.ytd_value)
+                    .bind(r.ytd_growth)
+                    .bind(r.last_year_total)
+                    .bind(source)
+                    .bind(actor.name.clone())
+                    .bind(at.clone());
+            }
             // sqlx's Any driver (0.8) sends a NULL double as float4: a cached statement would
-            // then reject the next row's float8. Prepare afresh each time (see decisions.md).
-            .persistent(false)
-            .execute(self.conn())
-            .await?;
+            // then reject the next chunk's float8. Prepare afresh each time (see decisions.md).
+            query.persistent(false).execute(self.conn()).await?;
         }
         let periods: std::collections::BTreeSet<String> =
             rows.iter().map(|r| r.period.to_string()).collect();

@@ -55,6 +55,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    // Numbered 10 so that work merged alongside can take 7–9; versions need not be dense.
+    Migration {
+        version: 10,
+        name: "append_only_no_replace",
+        portable: include_str!("../migrations/0004_none.sql"),
+        sqlite: include_str!("../migrations/0010_no_replace.sqlite.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

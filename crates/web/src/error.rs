@@ -6,6 +6,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use store::StoreError;
 
+/// What a busy answer asks the client to wait, in seconds.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("请先登录")]
@@ -25,6 +28,10 @@ pub enum AppError {
     Csrf,
     #[error("登录尝试过多，请于 {0} 后再试")]
     Locked(String),
+    /// The database is held by another writer (an import, a backup): answered 503 with
+    /// `Retry-After`, never 500.
+    #[error("系统正忙（数据正在导入或备份），请稍后重试")]
+    Busy,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -52,6 +59,7 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +69,16 @@ impl AppError {
         match self {
             AppError::Internal(_) => "服务器内部错误，请稍后重试或联系管理员".to_string(),
             other => other.to_string(),
+        }
+    }
+
+    /// Headers the status implies: `Retry-After` on 503.
+    fn add_headers(&self, resp: &mut Response) {
+        if matches!(self, AppError::Busy) {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
     }
 
@@ -84,6 +102,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Invalid(m) => AppError::bad(m),
+            StoreError::Busy(cause) => {
+                tracing::warn!(error = %cause, "database busy; answered 503");
+                AppError::Busy
+            }
             other => AppError::Internal(Box::new(other)),
         }
     }
@@ -106,6 +128,24 @@ struct Problem {
     field: Option<String>,
 }
 
+/// An `application/problem+json` response (RFC 9457).
+pub(crate) fn problem(status: StatusCode, detail: String, field: Option<String>) -> Response {
+    let body = Problem {
+        kind: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        field,
+    };
+    let json = serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_string());
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        json,
+    )
+        .into_response()
+}
+
 /// The API's error response.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
@@ -125,26 +165,14 @@ impl IntoResponse for ApiError {
             AppError::BadRequest { field, .. } => field.clone(),
             _ => None,
         };
-        let body = Problem {
-            kind: "about:blank",
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
-            detail: e.public_message(),
-            field,
-        };
-        let json = serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_string());
-        let mut resp = (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            json,
-        )
-            .into_response();
+        let mut resp = problem(status, e.public_message(), field);
         if matches!(e, AppError::Unauthorized) {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        e.add_headers(&mut resp);
         resp
     }
 }
@@ -168,6 +196,8 @@ impl IntoResponse for PageError {
         }
         let status = e.status();
         let body = crate::pages::error_page(status, &e.public_message());
-        (status, Html(body)).into_response()
+        let mut resp = (status, Html(body)).into_response();
+        e.add_headers(&mut resp);
+        resp
     }
 }

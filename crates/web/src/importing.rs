@@ -272,13 +272,15 @@ pub async fn remedies(
     })
 }
 
-/// Projects of a region, each added at its stage with that stage's date.
+/// Projects of a region, each added at its stage with that stage's date; a project without a
+/// value added at capacity gets the one `value_added` assumes.
 pub async fn projects(
     store: &Store,
     actor: &Actor,
     region: &str,
     table: &Table,
     write: bool,
+    value_added: &domain::project::ValueAddedRule,
 ) -> Result<ImportSummary, ImportError> {
     check_region(store, region).await?;
     let track_rows = store.tracks(region).await?;
@@ -318,7 +320,7 @@ pub async fn projects(
                 output_at_capacity: r.output_at_capacity,
                 value_added_at_capacity: r
                     .value_added_at_capacity
-                    .or(r.total_investment.map(|v| v / 10 * 3)),
+                    .or(r.total_investment.map(|v| value_added.assumed(v))),
                 tax_at_capacity: None,
                 jobs: None,
                 expected_production_month: r.expected_production_month.clone(),

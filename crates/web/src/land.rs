@@ -198,10 +198,11 @@ pub async fn pipeline_report(
     store: &Store,
     region: &str,
     period: domain::Period,
-    rules: &analytics::WarningRules,
+    config: &crate::Config,
     access: &ProjectAccess,
 ) -> Result<PipelineReport, PipelineError> {
-    let report = crate::locate::build_report(store, region, period, None, rules).await?;
+    let report =
+        crate::locate::build_report(store, region, period, None, &config.warning_rules).await?;
     let gdp = store
         .observations_of_year(region, period.year())
         .await?
@@ -211,7 +212,7 @@ pub async fn pipeline_report(
         .next_back()
         .ok_or(PipelineError::NoGdpBase)?;
     let today = store.now().date();
-    let stall = StallRules::default();
+    let stall = config.stall;
     let year = period.year();
     let all = store.projects(region).await?;
     let projects: Vec<PipelineProject> = all

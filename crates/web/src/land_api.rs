@@ -274,18 +274,12 @@ pub async fn pipeline(
         return Err(AppError::NotFound(format!("地区 {code}")).into());
     }
     let access = crate::land_pages::access(&state, &user).await?;
-    let report = crate::land::pipeline_report(
-        &state.store,
-        &code,
-        period,
-        &state.config.warning_rules,
-        &access,
-    )
-    .await
-    .map_err(|e| match e {
-        crate::land::PipelineError::Locate(l) => AppError::from(l),
-        crate::land::PipelineError::Store(s) => AppError::from(s),
-        other => AppError::bad(other.to_string()),
-    })?;
+    let report = crate::land::pipeline_report(&state.store, &code, period, &state.config, &access)
+        .await
+        .map_err(|e| match e {
+            crate::land::PipelineError::Locate(l) => AppError::from(l),
+            crate::land::PipelineError::Store(s) => AppError::from(s),
+            other => AppError::bad(other.to_string()),
+        })?;
     Ok(Json(json!(report)))
 }

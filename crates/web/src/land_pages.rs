@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use domain::money::MoneyUnit;
-use domain::project::{Stage, StallRules};
+use domain::project::Stage;
 use domain::{BoundedText, Role, Yuan};
 use std::collections::HashMap;
 use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRow};
@@ -61,7 +61,7 @@ pub struct ProjectCard {
 
 pub(crate) fn cards(state: &AppState, views: &[ProjectView]) -> Vec<ProjectCard> {
     let today = state.store.now().date();
-    let rules = StallRules::default();
+    let rules = state.config.stall;
     let mut out = Vec::with_capacity(views.len());
     for v in views {
         let p = v.row();
@@ -330,7 +330,7 @@ async fn render_project(
         &state.store,
         &d.project.region_code,
         ctx.period,
-        &state.config.warning_rules,
+        &state.config,
         &access,
     )
     .await
@@ -441,7 +441,9 @@ pub(crate) async fn create_project(
         new.track_id = lead.track_id;
         new.chain_link = lead.chain_link.clone();
         new.total_investment = lead.estimated_investment;
-        new.value_added_at_capacity = lead.estimated_investment.map(|v| v / 10 * 3);
+        new.value_added_at_capacity = lead
+            .estimated_investment
+            .map(|v| state.config.value_added.assumed(v));
         new.town_id = task.task.town_id;
         new.source_kind = "lead".into();
         new.source_lead_id = Some(lead.id);
@@ -459,7 +461,9 @@ pub(crate) async fn create_project(
             .map(|s| s.trim().chars().take(100).collect())
             .unwrap_or_default();
         new.total_investment = money(form, "total_investment", "总投资")?;
-        new.value_added_at_capacity = new.total_investment.map(|v| v / 10 * 3);
+        new.value_added_at_capacity = new
+            .total_investment
+            .map(|v| state.config.value_added.assumed(v));
         new.track_id = match form
             .get("track_id")
             .map(|s| s.trim())

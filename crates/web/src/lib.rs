@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod claim_pages;
 mod context;
+mod edges;
 pub mod error;
 pub mod importing;
 pub mod land;
@@ -37,6 +38,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Early-warning rules for indicators (找位置).
     pub warning_rules: analytics::WarningRules,
+    /// When an idle project turns yellow and red (打项目).
+    pub stall: domain::project::StallRules,
+    /// The value added assumed for a project without one.
+    pub value_added: domain::project::ValueAddedRule,
 }
 
 pub(crate) struct Shared {
@@ -173,6 +178,8 @@ impl App {
             )
             .route("/assets/{file}", get(assets::serve))
             .fallback(pages::not_found)
+            .layer(axum::middleware::from_fn(edges::uniform_refusals))
+            .layer(axum::middleware::from_fn(edges::no_store))
             .layer(axum::middleware::map_response(security_headers))
             .layer(compression())
             .with_state(self.state.clone())

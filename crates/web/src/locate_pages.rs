@@ -226,7 +226,7 @@ pub async fn locate(
         &state.store,
         &ctx.region.code,
         ctx.period,
-        &state.config.warning_rules,
+        &state.config,
         &access,
     )
     .await
@@ -549,7 +549,15 @@ async fn run_import(
             crate::importing::remedies(&state.store, &actor, region, &tables[0], write).await?
         }
         "projects" => {
-            crate::importing::projects(&state.store, &actor, region, &tables[0], write).await?
+            crate::importing::projects(
+                &state.store,
+                &actor,
+                region,
+                &tables[0],
+                write,
+                &state.config.value_added,
+            )
+            .await?
         }
         "model" => {
             crate::importing::model(

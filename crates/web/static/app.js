@@ -25,6 +25,13 @@
     window.addEventListener('resize', function () { chart.resize(); });
   }
 
+  // Tooltip formatters return HTML: text from the data (names typed by people) is escaped.
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
   // Industry pulls stacked from 0 up to estimated GDP growth, with the target as a line.
   function waterfallChart(el, data) {
     var names = [], base = [], up = [], down = [], acc = 0;
@@ -41,7 +48,7 @@
       grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: function (ps) {
         var i = ps[0].dataIndex; if (i === data.items.length) { return 'GDP 测算增速 ' + data.gdp.toFixed(2) + '%'; }
-        var it = data.items[i]; return it.name + '<br>拉动 ' + it.pull.toFixed(2) + ' 个百分点<br>较目标 ' + it.drag.toFixed(2) + ' 个百分点'; } },
+        var it = data.items[i]; return escapeHtml(it.name) + '<br>拉动 ' + it.pull.toFixed(2) + ' 个百分点<br>较目标 ' + it.drag.toFixed(2) + ' 个百分点'; } },
       xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: 40, fontSize: 11 } },
       yAxis: { type: 'value', axisLabel: { formatter: '{value}' }, name: '个百分点' },
       series: [

@@ -1,0 +1,555 @@
+//! The deployment configuration: one TOML file read by `econops serve --config FILE` (and
+//! `demo --config`). Every key has a default taken from the code's own defaults, so a missing
+//! file or a missing key means "as before"; `econops config example` prints the defaults as a
+//! commented file generated from the same values, so the example cannot drift from the code.
+//! A file with an unknown key, a wrong type or an out-of-range value is refused at start with
+//! the key and the reason.
+
+use analytics::WarningRules;
+use domain::project::StallRules;
+use domain::ProgressThresholds;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole file. Sections map onto the web application's settings in [`Settings::into_web_config`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSection,
+    pub targets: TargetsSection,
+    pub warnings: WarningsSection,
+    pub projects: ProjectsSection,
+    pub auth: AuthSection,
+    pub uploads: UploadsSection,
+}
+
+/// How the server is reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Mark the session and sign-in cookies `Secure` (the site is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// HTTPS is terminated in front of this server (a reverse proxy); silences the warning
+    /// printed when the server listens on a non-loopback address.
+    pub behind_tls_proxy: bool,
+}
+
+/// When a target turns yellow or red (序时进度).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetsSection {
+    pub cumulative_watch_pp: f64,
+    pub cumulative_alarm_pp: f64,
+    pub level_rate_watch_pp: f64,
+    pub level_shortfall_watch_pct: f64,
+}
+
+impl Default for TargetsSection {
+    fn default() -> Self {
+        let d = ProgressThresholds::default();
+        Self {
+            cumulative_watch_pp: d.cumulative_watch_pp,
+            cumulative_alarm_pp: d.cumulative_alarm_pp,
+            level_rate_watch_pp: d.level_rate_watch_pp,
+            level_shortfall_watch_pct: d.level_shortfall_watch_pct,
+        }
+    }
+}
+
+/// Early-warning rules for indicators (找位置).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WarningsSection {
+    pub red_on_negative_growth: bool,
+    pub yellow_below_target_pp: f64,
+    pub red_below_target_pp: f64,
+    pub red_shortfall_gdp_pp: f64,
+}
+
+impl Default for WarningsSection {
+    fn default() -> Self {
+        let d = WarningRules::default();
+        Self {
+            red_on_negative_growth: d.red_on_negative_growth,
+            yellow_below_target_pp: d.yellow_below_target_pp,
+            red_below_target_pp: d.red_below_target_pp,
+            red_shortfall_gdp_pp: d.red_shortfall_gdp_pp,
+        }
+    }
+}
+
+/// Projects (打项目): stall warnings and the assumed value added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectsSection {
+    pub stall_watch_days: i64,
+    pub stall_alarm_days: i64,
+    pub value_added_percent: i64,
+}
+
+impl Default for ProjectsSection {
+    fn default() -> Self {
+        let stall = StallRules::default();
+        Self {
+            stall_watch_days: stall.watch_days,
+            stall_alarm_days: stall.alarm_days,
+            value_added_percent: domain::project::ValueAddedRule::default().percent,
+        }
+    }
+}
+
+/// Sign-in, sessions, tokens and login throttling.
+///
+/// COORDINATOR: these keys are parsed and validated here; they are mapped onto
+/// `web::auth::AuthSettings` (added by the sign-in work) in [`Settings::into_web_config`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    pub session_hours: i64,
+    pub token_days: i64,
+    pub login_free_attempts: i64,
+    pub login_max_lock_seconds: i64,
+    pub login_attempts_per_address_per_minute: i64,
+    pub max_concurrent_password_checks: i64,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        Self {
+            session_hours: store::users::SESSION_HOURS,
+            token_days: 90,
+            login_free_attempts: store::users::FREE_ATTEMPTS,
+            login_max_lock_seconds: 900,
+            login_attempts_per_address_per_minute: 30,
+            max_concurrent_password_checks: 0,
+        }
+    }
+}
+
+/// Uploads and spreadsheet limits.
+///
+/// COORDINATOR: parsed and validated here; mapped onto the spreadsheet reader's limits (added
+/// by the upload-hardening work) in [`Settings::into_web_config`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadsSection {
+    pub max_upload_mib: i64,
+    pub max_pending_uploads: i64,
+    pub max_sheet_rows: i64,
+    pub max_sheet_columns: i64,
+    pub max_cell_bytes: i64,
+    pub max_decompressed_mib: i64,
+}
+
+impl Default for UploadsSection {
+    fn default() -> Self {
+        Self {
+            max_upload_mib: 32,
+            max_pending_uploads: 32,
+            max_sheet_rows: 1_048_576,
+            max_sheet_columns: 256,
+            max_cell_bytes: 32_767,
+            max_decompressed_mib: 256,
+        }
+    }
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("无法读取配置文件 {path}：{source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("配置文件 {path} 无法解析：{message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("配置文件 {path} 中 {key} 不合适：{reason}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        reason: String,
+    },
+}
+
+/// Explanations of every key, written above it in `econops config example`.
+const DOCS: &[(&str, &str)] = &[
+    ("server", "How the server is reached."),
+    (
+        "server.secure_cookies",
+        "Mark session and sign-in cookies Secure. Set to true when users reach the site over HTTPS.",
+    ),
+    (
+        "server.behind_tls_proxy",
+        "HTTPS is terminated by a reverse proxy in front of this server. Without it, serve warns\n\
+         when it listens on a non-loopback address.",
+    ),
+    ("targets", "When a target turns yellow or red (序时进度)."),
+    (
+        "targets.cumulative_watch_pp",
+        "Cumulative targets: yellow when completion lags the elapsed share of the year by more\n\
+         than this many percentage points.",
+    ),
+    (
+        "targets.cumulative_alarm_pp",
+        "Cumulative targets: red beyond this lag (percentage points).",
+    ),
+    (
+        "targets.level_rate_watch_pp",
+        "Level targets in percent: yellow when the actual is this many percentage points below.",
+    ),
+    (
+        "targets.level_shortfall_watch_pct",
+        "Other level targets: yellow when the actual falls short by this percent of the target.",
+    ),
+    ("warnings", "Early-warning rules for indicators (找位置)."),
+    (
+        "warnings.red_on_negative_growth",
+        "Negative real growth is red.",
+    ),
+    (
+        "warnings.yellow_below_target_pp",
+        "Yellow when growth is more than this many percentage points below target.",
+    ),
+    (
+        "warnings.red_below_target_pp",
+        "Red when growth is this many percentage points or more below target.",
+    ),
+    (
+        "warnings.red_shortfall_gdp_pp",
+        "Red when the shortfall costs GDP growth this many percentage points or more.",
+    ),
+    ("projects", "Projects (打项目)."),
+    (
+        "projects.stall_watch_days",
+        "A project without a stage change or service record for more than this many days is yellow.",
+    ),
+    (
+        "projects.stall_alarm_days",
+        "... and red after more than this many days (also \"late\" in the pipeline scenarios).",
+    ),
+    (
+        "projects.value_added_percent",
+        "Value added at capacity assumed for a project without one, in percent of its investment.",
+    ),
+    ("auth", "Sign-in, sessions and API tokens."),
+    ("auth.session_hours", "A session ends this many hours after sign-in."),
+    ("auth.token_days", "An API token expires this many days after it was created."),
+    (
+        "auth.login_free_attempts",
+        "Failed sign-ins allowed before the account is locked for a while.",
+    ),
+    (
+        "auth.login_max_lock_seconds",
+        "The longest lock after repeated failures (the lock doubles up to this).",
+    ),
+    (
+        "auth.login_attempts_per_address_per_minute",
+        "Sign-in attempts accepted per client address and minute.",
+    ),
+    (
+        "auth.max_concurrent_password_checks",
+        "Password checks running at once; 0 means the number of processor cores.",
+    ),
+    ("uploads", "Uploads and spreadsheet limits."),
+    ("uploads.max_upload_mib", "Largest upload accepted, in MiB."),
+    (
+        "uploads.max_pending_uploads",
+        "Uploads waiting for confirmation at once (all users).",
+    ),
+    ("uploads.max_sheet_rows", "Rows a sheet may declare or hold."),
+    ("uploads.max_sheet_columns", "Columns a sheet may declare or hold."),
+    ("uploads.max_cell_bytes", "Bytes one cell may hold."),
+    (
+        "uploads.max_decompressed_mib",
+        "Bytes an .xlsx may decompress to, in MiB.",
+    ),
+];
+
+fn doc(key: &str) -> Option<&'static str> {
+    DOCS.iter().find(|(k, _)| *k == key).map(|(_, d)| *d)
+}
+
+impl Settings {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| match e {
+            ParseError::Syntax(message) => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            ParseError::Range { key, reason } => ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key,
+                reason,
+            },
+        })
+    }
+
+    /// Reads `path` when given, else the defaults.
+    pub fn load_or_default(path: Option<&Path>) -> Result<Self, ConfigError> {
+        path.map_or_else(|| Ok(Self::default()), Self::load)
+    }
+
+    /// Parses and checks the text of a configuration file.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let settings: Settings =
+            toml::from_str(text).map_err(|e| ParseError::Syntax(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Range checks the types cannot express.
+    pub fn validate(&self) -> Result<(), ParseError> {
+        let t = &self.targets;
+        for (key, v) in [
+            ("targets.cumulative_watch_pp", t.cumulative_watch_pp),
+            ("targets.cumulative_alarm_pp", t.cumulative_alarm_pp),
+            ("targets.level_rate_watch_pp", t.level_rate_watch_pp),
+            (
+                "targets.level_shortfall_watch_pct",
+                t.level_shortfall_watch_pct,
+            ),
+        ] {
+            float_in(key, v, 0.0, 100.0)?;
+        }
+        if t.cumulative_alarm_pp <= t.cumulative_watch_pp {
+            return Err(range(
+                "targets.cumulative_alarm_pp",
+                format!(
+                    "须大于 targets.cumulative_watch_pp（{}），实为 {}",
+                    t.cumulative_watch_pp, t.cumulative_alarm_pp
+                ),
+            ));
+        }
+        let w = &self.warnings;
+        float_in(
+            "warnings.yellow_below_target_pp",
+            w.yellow_below_target_pp,
+            0.0,
+            50.0,
+        )?;
+        float_in(
+            "warnings.red_below_target_pp",
+            w.red_below_target_pp,
+            0.0,
+            50.0,
+        )?;
+        float_in(
+            "warnings.red_shortfall_gdp_pp",
+            w.red_shortfall_gdp_pp,
+            0.0,
+            50.0,
+        )?;
+        if w.red_below_target_pp < w.yellow_below_target_pp {
+            return Err(range(
+                "warnings.red_below_target_pp",
+                format!(
+                    "不能小于 warnings.yellow_below_target_pp（{}），实为 {}",
+                    w.yellow_below_target_pp, w.red_below_target_pp
+                ),
+            ));
+        }
+        let p = &self.projects;
+        int_in("projects.stall_watch_days", p.stall_watch_days, 1, 3650)?;
+        int_in("projects.stall_alarm_days", p.stall_alarm_days, 1, 3650)?;
+        if p.stall_alarm_days <= p.stall_watch_days {
+            return Err(range(
+                "projects.stall_alarm_days",
+                format!(
+                    "须大于 projects.stall_watch_days（{}），实为 {}",
+                    p.stall_watch_days, p.stall_alarm_days
+                ),
+            ));
+        }
+        int_in(
+            "projects.value_added_percent",
+            p.value_added_percent,
+            1,
+            100,
+        )?;
+        let a = &self.auth;
+        int_in("auth.session_hours", a.session_hours, 1, 24 * 31)?;
+        int_in("auth.token_days", a.token_days, 1, 3650)?;
+        int_in("auth.login_free_attempts", a.login_free_attempts, 1, 100)?;
+        int_in(
+            "auth.login_max_lock_seconds",
+            a.login_max_lock_seconds,
+            30,
+            86_400,
+        )?;
+        int_in(
+            "auth.login_attempts_per_address_per_minute",
+            a.login_attempts_per_address_per_minute,
+            1,
+            10_000,
+        )?;
+        int_in(
+            "auth.max_concurrent_password_checks",
+            a.max_concurrent_password_checks,
+            0,
+            1024,
+        )?;
+        let u = &self.uploads;
+        int_in("uploads.max_upload_mib", u.max_upload_mib, 1, 1024)?;
+        int_in(
+            "uploads.max_pending_uploads",
+            u.max_pending_uploads,
+            1,
+            10_000,
+        )?;
+        int_in("uploads.max_sheet_rows", u.max_sheet_rows, 1, 1_048_576)?;
+        int_in("uploads.max_sheet_columns", u.max_sheet_columns, 1, 16_384)?;
+        int_in("uploads.max_cell_bytes", u.max_cell_bytes, 1, 1 << 30)?;
+        int_in(
+            "uploads.max_decompressed_mib",
+            u.max_decompressed_mib,
+            1,
+            16_384,
+        )?;
+        Ok(())
+    }
+
+    /// The web application's settings.
+    pub fn into_web_config(self) -> web::Config {
+        // COORDINATOR: `self.auth` and `self.uploads` are validated but not yet mapped: wire
+        // them here onto `web::auth::AuthSettings` and the upload/sheet limits once those
+        // fields exist in `web::Config`.
+        let Settings {
+            server,
+            targets,
+            warnings,
+            projects,
+            auth: _,
+            uploads: _,
+        } = self;
+        web::Config {
+            thresholds: ProgressThresholds {
+                cumulative_watch_pp: targets.cumulative_watch_pp,
+                cumulative_alarm_pp: targets.cumulative_alarm_pp,
+                level_rate_watch_pp: targets.level_rate_watch_pp,
+                level_shortfall_watch_pct: targets.level_shortfall_watch_pct,
+            },
+            secure_cookies: server.secure_cookies,
+            warning_rules: WarningRules {
+                red_on_negative_growth: warnings.red_on_negative_growth,
+                yellow_below_target_pp: warnings.yellow_below_target_pp,
+                red_below_target_pp: warnings.red_below_target_pp,
+                red_shortfall_gdp_pp: warnings.red_shortfall_gdp_pp,
+            },
+            stall: StallRules {
+                watch_days: projects.stall_watch_days,
+                alarm_days: projects.stall_alarm_days,
+            },
+            value_added: domain::project::ValueAddedRule {
+                percent: projects.value_added_percent,
+            },
+        }
+    }
+
+    /// The commented example file: the defaults, each key under its explanation.
+    pub fn example() -> String {
+        let plain = toml::to_string(&Settings::default()).unwrap_or_default();
+        let mut out = String::from(
+            "# EconOps configuration: econops serve --config FILE\n\
+             # Every key is optional; the values below are the defaults.\n",
+        );
+        let mut section = String::new();
+        for line in plain.lines() {
+            let trimmed = line.trim();
+            if let Some(name) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+                section = name.to_string();
+                out.push('\n');
+                push_comment(&mut out, doc(&section).unwrap_or(""));
+            } else if let Some((key, _)) = trimmed.split_once(" = ") {
+                push_comment(&mut out, doc(&format!("{section}.{key}")).unwrap_or(""));
+            } else if trimmed.is_empty() {
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Every `section.key` the file accepts, in file order (for tests and documentation).
+    pub fn keys() -> Vec<String> {
+        let plain = toml::to_string(&Settings::default()).unwrap_or_default();
+        let mut section = String::new();
+        let mut keys = Vec::new();
+        for line in plain.lines() {
+            let t = line.trim();
+            if let Some(name) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+                section = name.to_string();
+            } else if let Some((key, _)) = t.split_once(" = ") {
+                keys.push(format!("{section}.{key}"));
+            }
+        }
+        keys
+    }
+
+    /// Whether every key has an explanation in the example.
+    pub fn undocumented_keys() -> Vec<String> {
+        Self::keys()
+            .into_iter()
+            .filter(|k| doc(k).is_none())
+            .collect()
+    }
+
+    /// The warning to print when the server listens where others can reach it over plain HTTP.
+    pub fn exposure_warning(&self, addr: std::net::SocketAddr) -> Option<String> {
+        if addr.ip().is_loopback() || self.server.behind_tls_proxy {
+            return None;
+        }
+        Some(format!(
+            "警告：服务监听在非本机地址 {addr}，但配置中未声明 HTTPS 终止（[server] behind_tls_proxy = true）。\
+             密码和会话将以明文传输；请在前面放置 HTTPS 反向代理（见 docs/deployment.md），\
+             并设置 secure_cookies = true。"
+        ))
+    }
+}
+
+fn push_comment(out: &mut String, text: &str) {
+    for l in text.lines() {
+        out.push_str("# ");
+        out.push_str(l);
+        out.push('\n');
+    }
+}
+
+/// Why a configuration text was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("{key}：{reason}")]
+    Range { key: String, reason: String },
+}
+
+fn range(key: &str, reason: String) -> ParseError {
+    ParseError::Range {
+        key: key.to_string(),
+        reason,
+    }
+}
+
+fn float_in(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ParseError> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(range(key, format!("须在 {lo} 到 {hi} 之间，实为 {v}")))
+    }
+}
+
+fn int_in(key: &str, v: i64, lo: i64, hi: i64) -> Result<(), ParseError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(range(key, format!("须在 {lo} 到 {hi} 之间，实为 {v}")))
+    }
+}
