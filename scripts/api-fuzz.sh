@@ -79,7 +79,8 @@ seed_args=()
 [[ "$SEED" == "random" ]] || seed_args=(--seed "$SEED")
 start=$SECONDS
 status=0
-"$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" \
+# Run from the throwaway directory: schemathesis keeps a cache in its working directory.
+(cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" \
     run "$BASE/api/openapi.json" \
     --checks all \
     --header "Authorization: Bearer $TOKEN" \
@@ -89,7 +90,7 @@ status=0
     --generation-database none \
     --request-timeout 30 \
     --no-color \
-    --report junit --report-dir "$WORK/report" || status=$?
+    --report junit --report-dir "$WORK/report") || status=$?
 echo "api-fuzz: schemathesis finished in $((SECONDS - start)) s (exit $status)"
 
 if grep -q "panicked" "$WORK/server.log"; then
