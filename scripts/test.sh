@@ -134,3 +134,8 @@ e2e_tests=(e2e/*.test.mjs)
 shopt -u nullglob
 ((${#e2e_tests[@]})) || fail "no browser tests found in e2e/"
 ECONOPS_BIN="$TARGET_DIR/debug/econops" node --test "${e2e_tests[@]}"
+
+# ---------------------------------------------------------------------------
+section "API fuzzing (schemathesis)"
+# Every check, against the demo's /api/openapi.json with an office token (scripts/api-fuzz.sh).
+ECONOPS_BIN="$TARGET_DIR/debug/econops" bash scripts/api-fuzz.sh

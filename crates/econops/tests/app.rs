@@ -12,6 +12,7 @@ on_both!(
     office_sees_the_signed_projects_target_broken_down_by_tier,
     bad_input_is_refused_with_its_location_and_changes_nothing,
     leaders_edit_only_the_tracks_they_lead,
+    the_api_answers_each_refusal_with_the_status_its_document_gives,
 );
 
 /// Creates a target through the API as the office; returns its id.
@@ -129,9 +130,10 @@ async fn town_users_cannot_read_or_change_another_towns_targets(dialect: Dialect
         .send()
         .await
         .expect("api");
+    // Well formed, but the stored target is counted from the pipeline: a conflict (409).
     assert_eq!(
         resp.status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "signed projects come from the pipeline"
     );
     let own = office_target(
@@ -244,8 +246,9 @@ async fn bad_input_is_refused_with_its_location_and_changes_nothing(dialect: Dia
             reqwest::Method::POST,
             format!("/api/v1/targets/{target}/actuals"),
             Some(r#"{"value": "800亿元", "as_of": "2025-09-30"}"#),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "value",
+            // Well formed, but not in this target's unit (个): a conflict with the target.
+            StatusCode::CONFLICT,
+            "",
         ),
         (
             reqwest::Method::POST,
@@ -304,8 +307,9 @@ async fn bad_input_is_refused_with_its_location_and_changes_nothing(dialect: Dia
             Some(
                 r#"{"year": 2025, "code": "new-one", "metric": "m", "name": "新目标", "unit": "count", "kind": "cumulative", "value": 1, "scope": "town:atlantis"}"#,
             ),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "scope",
+            // A scope that names a town the region does not have: not found.
+            StatusCode::NOT_FOUND,
+            "",
         ),
         (
             reqwest::Method::POST,
@@ -636,6 +640,30 @@ async fn pages_render_for_every_role_and_unknown_paths_answer_404() {
     );
 }
 
+/// The router's API routes as written in `web::App::router`: every string literal of a route
+/// under `/api/` (the catch-all `/api/{*rest}` aside).
+fn routed_api_paths() -> Vec<String> {
+    let source = include_str!("../../web/src/lib.rs");
+    let mut paths = Vec::new();
+    for piece in source.split(".route(").skip(1) {
+        let Some(rest) = piece.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        let path = rest.split('"').next().unwrap_or("");
+        if path.starts_with("/api/") && path != "/api/{*rest}" {
+            paths.push(path.to_string());
+        }
+    }
+    paths
+}
+
+/// A concrete URL for a documented path: the demo region, and an id that exists.
+fn concrete(path: &str) -> String {
+    path.replace("{code}", "370281").replace("{id}", "1")
+}
+
+const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_api_route() {
     let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
@@ -649,40 +677,503 @@ async fn the_openapi_document_describes_every_api_route() {
         .expect("json");
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().expect("paths");
-    for (path, method) in [
-        ("/api/v1/me", "get"),
-        ("/api/v1/regions", "get"),
-        ("/api/v1/regions/{code}/system", "get"),
-        ("/api/v1/regions/{code}/targets", "get"),
-        ("/api/v1/regions/{code}/targets", "post"),
-        ("/api/v1/targets/{id}", "get"),
-        ("/api/v1/targets/{id}", "patch"),
-        ("/api/v1/targets/{id}/actuals", "post"),
-        ("/api/v1/tracks/{id}", "get"),
-        ("/api/v1/audit", "get"),
-        ("/api/v1/regions/{code}/analysis", "get"),
-        ("/api/v1/indicators", "get"),
-        ("/api/v1/regions/{code}/model", "get"),
-        ("/api/v1/shortfalls", "post"),
-        ("/api/v1/remedies", "get"),
-        ("/api/v1/tasks", "post"),
-        ("/api/v1/tasks", "get"),
-        ("/api/v1/tasks/{id}", "get"),
-        ("/api/v1/tasks/{id}/claim", "post"),
-        ("/api/v1/tasks/{id}/progress", "post"),
-        ("/api/v1/projects", "post"),
-        ("/api/v1/projects", "get"),
-        ("/api/v1/projects/{id}", "get"),
-        ("/api/v1/projects/{id}/stage", "post"),
-        ("/api/v1/projects/{id}/approval", "get"),
-        ("/api/v1/projects/{id}/approval", "post"),
-        ("/api/v1/regions/{code}/pipeline-contribution", "get"),
-    ] {
+
+    // Every route the router registers under /api is a documented path …
+    let routed = routed_api_paths();
+    assert!(routed.len() >= 23, "the route table was read: {routed:?}");
+    for path in &routed {
         assert!(
-            paths.get(path).and_then(|p| p.get(method)).is_some(),
-            "{method} {path} is documented"
+            paths.contains_key(path),
+            "{path} is routed but not documented"
         );
     }
+    // … and every documented path is routed, with exactly its documented methods: any other
+    // method answers 405 from the router.
+    let token = app.token("office").await;
+    let client = reqwest::Client::new();
+    for (path, item) in paths {
+        if path == "/healthz" {
+            continue;
+        }
+        assert!(routed.contains(path), "{path} is documented but not routed");
+        for method in METHODS {
+            let documented = item.get(method).is_some();
+            let resp = client
+                .request(
+                    reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"),
+                    app.url(&concrete(path)),
+                )
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body("{\"unknown_field\": true}")
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status();
+            if documented {
+                assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+                let declared = &item[method]["responses"];
+                assert!(
+                    declared.get(status.as_str()).is_some(),
+                    "{method} {path} answered {status}, which its document does not declare"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} is not documented, so it must not be routed"
+                );
+            }
+        }
+    }
+}
+
+/// The statuses every operation must declare, from what it takes: any caller may lack
+/// credentials (401) or meet a busy database (503); a path parameter may name nothing (404)
+/// and an id be malformed (422); a query string may repeat a parameter (400) or break its schema
+/// (422); a body may not be JSON (415) or break its schema (422); a write may be forbidden
+/// (403) or conflict with what is stored (409).
+#[test]
+fn every_operation_declares_the_statuses_its_inputs_can_cause() {
+    let doc: Value = serde_json::from_str(include_str!("../../web/openapi.json")).expect("json");
+    let responses = doc["components"]["responses"]
+        .as_object()
+        .expect("responses");
+    for name in responses.keys() {
+        let content = &responses[name]["content"]["application/problem+json"];
+        assert!(content.is_object(), "{name} is answered as problem+json");
+    }
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            let Some(op) = item.get(method) else {
+                continue;
+            };
+            let secured = op
+                .get("security")
+                .is_none_or(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+            if !secured {
+                continue;
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let in_path = params.iter().any(|p| p["in"] == "path");
+            let id_in_path = params
+                .iter()
+                .any(|p| p["in"] == "path" && p["name"] == "id");
+            let in_query = params.iter().any(|p| p["in"] == "query");
+            let body = op.get("requestBody").is_some();
+            let write = method != "get";
+            let mut required = vec!["401", "503"];
+            if in_path {
+                required.push("404");
+            }
+            if id_in_path {
+                required.push("422");
+            }
+            if in_query {
+                required.extend(["400", "422"]);
+            }
+            if body {
+                required.extend(["415", "422"]);
+            }
+            if write {
+                required.extend(["403", "409"]);
+            }
+            for status in required {
+                assert!(
+                    op["responses"].get(status).is_some(),
+                    "{method} {path} does not declare {status}"
+                );
+            }
+            let declared = op["responses"].as_object().expect("responses");
+            assert!(
+                declared.keys().any(|k| k.starts_with('2')),
+                "{method} {path} declares its success"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 27, "all operations were checked ({checked})");
+}
+
+/// Each kind of refusal the document names, for every operation it applies to, answered
+/// with a declared status as problem+json: no credentials, a malformed id, an id that does
+/// not exist, a repeated query parameter, a body that is not JSON.
+#[tokio::test]
+async fn every_refusal_is_declared_and_problem_json() {
+    let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
+        return;
+    };
+    let doc: Value = serde_json::from_str(include_str!("../../web/openapi.json")).expect("json");
+    let token = app.token("office").await;
+    let client = reqwest::Client::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            let Some(op) = item.get(method) else {
+                continue;
+            };
+            if op
+                .get("security")
+                .is_some_and(|s| s.as_array().is_some_and(Vec::is_empty))
+            {
+                continue;
+            }
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let query: Vec<&str> = params
+                .iter()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            // The required query parameters, with values that are right.
+            let required: String = params
+                .iter()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .map(|p| match p["name"].as_str() {
+                    Some("year") => "year=2025".to_string(),
+                    Some(name) => format!("{name}=2025-09"),
+                    None => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let with_query = |url: String| {
+                if required.is_empty() {
+                    url
+                } else {
+                    format!("{url}?{required}")
+                }
+            };
+            let body = op.get("requestBody").is_some();
+            let mut probes: Vec<(String, bool, Option<&str>, StatusCode)> =
+                vec![(concrete(path), false, None, StatusCode::UNAUTHORIZED)];
+            if path.contains("{id}") {
+                let malformed = path.replace("{id}", "abc").replace("{code}", "370281");
+                probes.push((
+                    with_query(malformed),
+                    true,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ));
+            }
+            // With a body, `{}` is refused (422) before the path is looked up.
+            if path.contains("{id}") && !body {
+                let missing = path.replace("{id}", "987654321");
+                probes.push((with_query(missing), true, None, StatusCode::NOT_FOUND));
+            }
+            if path.contains("{code}") && !body {
+                let missing = path.replace("{code}", "999999");
+                probes.push((with_query(missing), true, None, StatusCode::NOT_FOUND));
+            }
+            if let Some(q) = query.first() {
+                probes.push((
+                    format!("{}?{q}=1&{q}=2", concrete(path)),
+                    true,
+                    None,
+                    StatusCode::BAD_REQUEST,
+                ));
+            }
+            if body {
+                probes.push((
+                    concrete(path),
+                    true,
+                    Some("text/plain"),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ));
+            }
+            for (url, with_token, ctype, expected) in probes {
+                let mut req = client.request(m.clone(), app.url(&url));
+                if with_token {
+                    req = req.bearer_auth(&token);
+                }
+                if let Some(c) = ctype {
+                    req = req.header("content-type", c).body("x");
+                } else if op.get("requestBody").is_some() {
+                    req = req.json(&json!({}));
+                }
+                let resp = req.send().await.expect("request");
+                let status = resp.status();
+                let ctype = resp
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let body = resp.text().await.unwrap_or_default();
+                assert_eq!(status, expected, "{method} {url}: {body}");
+                assert_eq!(ctype, "application/problem+json", "{method} {url}: {body}");
+                assert!(
+                    op["responses"].get(status.as_str()).is_some(),
+                    "{method} {path} answered {status}, which its document does not declare"
+                );
+            }
+        }
+    }
+}
+
+/// Refusals sorted as the document says: what breaks a field's documented form is 422, a
+/// named thing that does not exist 404, and a well-formed request that conflicts with what
+/// is stored (the target's unit and year, the project's stage, today's date) 409. Each case
+/// answered otherwise before: 422 for the conflicts and the missing references, and the
+/// lenient forms (" 2025-09-30", "2025-9", a name longer than allowed before trimming, an
+/// empty investment, a float value) were accepted. Nothing refused changes anything.
+async fn the_api_answers_each_refusal_with_the_status_its_document_gives(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let firms = office_target(&app, "api-firms", "api_firms", "city").await;
+    let project = app.store.projects("370281").await.expect("projects")[0].id;
+    let token = app.token("office").await;
+    let client = reqwest::Client::new();
+    // Listing tasks runs the overdue sweep, which writes; run it once before comparing.
+    let sweep = client
+        .get(app.url("/api/v1/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("tasks");
+    assert_eq!(sweep.status(), StatusCode::OK);
+    let before = app.fingerprint().await;
+    let long_reason = format!("{} ", "因".repeat(200));
+    let cases: Vec<(reqwest::Method, String, Value, StatusCode, &str)> = vec![
+        // 409: well formed, but not for this target or not today.
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/targets/{firms}/actuals"),
+            json!({"value": "5.5", "as_of": "2025-09-30"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/targets/{firms}/actuals"),
+            json!({"value": "5", "as_of": "2024-09-30"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/targets/{firms}/actuals"),
+            json!({"value": "5", "as_of": "2025-12-31"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/targets/{firms}"),
+            json!({"value": "5%", "reason": "调整"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/projects/{project}/stage"),
+            json!({"stage": "at_capacity"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/projects/{project}/stage"),
+            json!({"stage": "negotiating", "on": "2030-01-01"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/tasks".to_string(),
+            json!({"title": "过期任务", "route": "stock", "town": "jiaoxi", "deadline": "2025-01-31"}),
+            StatusCode::CONFLICT,
+            "",
+        ),
+        // 404: the request names something that does not exist.
+        (
+            reqwest::Method::POST,
+            "/api/v1/tasks".to_string(),
+            json!({"title": "任务", "route": "stock", "track": "atlantis", "deadline": "2025-12-31"}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/tasks".to_string(),
+            json!({"title": "任务", "route": "stock", "town": "jiaoxi", "remedy_id": 987654, "deadline": "2025-12-31"}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/shortfalls".to_string(),
+            json!({"period": "2025-09", "indicator": "industrial-va", "analysis": "分析", "towns": ["atlantis"]}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/shortfalls".to_string(),
+            json!({"period": "2025-09", "indicator": "no-such-indicator", "analysis": "分析"}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/projects".to_string(),
+            json!({"name": "新项目", "track_id": 987654}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/regions/370281/targets".to_string(),
+            json!({"year": 2025, "code": "api-child", "metric": "m", "name": "子目标", "unit": "count", "kind": "cumulative", "value": 1, "scope": "city", "parent": "no-such-target"}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        // 422: the field breaks its documented form, as sent.
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/targets/{firms}/actuals"),
+            json!({"value": "5", "as_of": " 2025-09-30"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "as_of",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/targets/{firms}/actuals"),
+            json!({"value": 5.5, "as_of": "2025-09-30"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "value",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/targets/{firms}/actuals"),
+            json!({"value": "1,000", "as_of": "2025-09-30"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "value",
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/targets/{firms}"),
+            json!({"value": "5", "reason": long_reason}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason",
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/targets/{firms}"),
+            json!({"value": "5", "reason": "\n调整"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/projects".to_string(),
+            json!({"name": "新项目", "total_investment": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "total_investment",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/projects".to_string(),
+            json!({"name": "新项目", "investor": "投".repeat(101)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "investor",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/projects".to_string(),
+            json!({"investor": "某公司"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/tasks".to_string(),
+            json!({"title": "任务", "route": "stock", "deadline": "2025-12-31"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "track",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/tasks".to_string(),
+            json!({"title": "任务", "route": " stock", "town": "jiaoxi", "deadline": "2025-12-31"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "route",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/projects/{project}/stage"),
+            json!({"stage": "签约"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "stage",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/regions/370281/targets?period=2025-9".to_string(),
+            Value::Null,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "period",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/tasks?status=".to_string(),
+            Value::Null,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "status",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/projects?stage=".to_string(),
+            Value::Null,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "stage",
+        ),
+    ];
+    for (method, path, body, expected, field) in cases {
+        let mut req = client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&token);
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let problem: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, expected, "{method} {path} {body}: {problem}");
+        assert_eq!(ctype, "application/problem+json", "{method} {path}");
+        if field.is_empty() {
+            assert!(problem.get("field").is_none(), "{method} {path}: {problem}");
+        } else {
+            assert_eq!(problem["field"], field, "{method} {path}: {problem}");
+        }
+    }
+    assert_eq!(
+        app.fingerprint().await,
+        before,
+        "a refused request changed something"
+    );
+    // The forms the document gives are accepted.
+    let resp = client
+        .post(app.url(&format!("/api/v1/targets/{firms}/actuals")))
+        .bearer_auth(&token)
+        .json(&json!({"value": 7, "as_of": "2025-09-30", "note": ""}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = client
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "文档写法的项目", "total_investment": "8000万元", "investor": null}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]

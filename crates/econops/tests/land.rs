@@ -107,11 +107,8 @@ async fn from_lead_to_production_and_back_into_the_indicators(dialect: Dialect) 
         json!({"stage": "signed"}),
     )
     .await;
-    assert_eq!(
-        status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "no skipping: {problem}"
-    );
+    // The project's stored stage forbids it: a conflict (decision 55).
+    assert_eq!(status, StatusCode::CONFLICT, "no skipping: {problem}");
     let (status, _) = post(
         format!("/api/v1/projects/{project}/stage"),
         json!({"stage": "negotiating"}),
@@ -140,7 +137,7 @@ async fn from_lead_to_production_and_back_into_the_indicators(dialect: Dialect) 
         json!({"stage": "registered"}),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert!(problem["detail"]
         .as_str()
         .is_some_and(|d| d.contains("承载")));
@@ -212,7 +209,7 @@ async fn from_lead_to_production_and_back_into_the_indicators(dialect: Dialect) 
         json!({"stage": "started"}),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         problem["detail"]
             .as_str()
@@ -312,7 +309,8 @@ async fn manual_figures_for_pipeline_targets_are_refused_and_confidential_names_
         .send()
         .await
         .expect("post");
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The stored target is counted from the pipeline: a conflict (decision 55).
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
     let problem: Value = resp.json().await.expect("json");
     assert!(
         problem["detail"]

@@ -157,11 +157,8 @@ async fn the_api_and_the_command_line_name_industry_first_with_the_same_numbers(
     let (status, _) = office
         .get_json("/api/v1/regions/370281/analysis?period=2024-09")
         .await;
-    assert_eq!(
-        status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "no model for 2024"
-    );
+    // The 2024 model does not exist (decision 55).
+    assert_eq!(status, StatusCode::NOT_FOUND, "no model for 2024");
     let (status, _) = office
         .get_json("/api/v1/regions/999999/analysis?period=2025-09")
         .await;

@@ -9,7 +9,8 @@ use crate::pages::readable_target;
 use crate::view::{readable_tree, TargetView};
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,11 +27,17 @@ const OPENAPI: &str = include_str!("../openapi.json");
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Response;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(ApiError(AppError::bad(json_problem(&rejection)))),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "请求体须为 JSON（Content-Type: application/json）",
+            )),
+            Err(rejection) => {
+                Err(ApiError(AppError::bad(json_problem(&rejection))).into_response())
+            }
         }
     }
 }
@@ -43,6 +50,135 @@ fn json_problem(rejection: &JsonRejection) -> String {
         JsonRejection::JsonSyntaxError(e) => format!("JSON 语法错误：{}", e.body_text()),
         JsonRejection::JsonDataError(e) => format!("JSON 字段错误：{}", e.body_text()),
         other => format!("无法读取请求体：{}", other.body_text()),
+    }
+}
+
+/// A query string whose rejections (a repeated parameter, a value of the wrong shape) are
+/// problem+json 400 like every other API error, instead of axum's plain-text answer.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(problem(
+                StatusCode::BAD_REQUEST,
+                &format!("无法读取查询参数：{}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// A problem+json answer for a request that cannot be read at all (400, 415), which
+/// `AppError` has no variant for.
+fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Required text of at most `max` characters as sent (the OpenAPI document's `maxLength`
+/// counts what is sent, so the limit is checked before trimming), then trimmed and non-empty.
+pub(crate) fn api_text(
+    raw: &str,
+    field: &str,
+    label: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<BoundedText, AppError> {
+    let len = raw.chars().count();
+    if len > max {
+        return Err(AppError::bad_field(
+            field,
+            format!("{label}过长：{len} 个字符，最多 {max} 个"),
+        ));
+    }
+    if has_control(raw, multiline) {
+        return Err(AppError::bad_field(
+            field,
+            format!("{label}含有不允许的控制字符"),
+        ));
+    }
+    let parsed = if multiline {
+        BoundedText::parse_multiline(raw, label, max)
+    } else {
+        BoundedText::parse(raw, label, max)
+    };
+    parsed.map_err(|e| AppError::bad_field(field, e.to_string()))
+}
+
+/// A date exactly as the OpenAPI `format: date` (RFC 3339 full-date) has it: "2025-09-30".
+pub(crate) fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && domain::period::parse_date(s).is_ok()
+}
+
+/// A period exactly as the OpenAPI document's pattern has it: "2025-09" or "2025-Q3".
+pub(crate) fn parse_period(raw: &str, field: &str) -> Result<domain::Period, AppError> {
+    let period =
+        domain::Period::parse(raw).map_err(|e| AppError::bad_field(field, e.to_string()))?;
+    let canonical = match period {
+        domain::Period::Month { year, month } => raw == format!("{year:04}-{month:02}"),
+        domain::Period::Quarter { year, quarter } => raw == format!("{year:04}-Q{quarter}"),
+    };
+    if canonical {
+        Ok(period)
+    } else {
+        Err(AppError::bad_field(
+            field,
+            format!("期别“{raw}”格式应为 2025-09 或 2025-Q3"),
+        ))
+    }
+}
+
+/// Integer body fields as JSON Schema counts them: `integer` includes `2025.0`, which serde's
+/// integers refuse. Use with `#[serde(deserialize_with = "integral::exact")]`, or
+/// `#[serde(default, deserialize_with = "integral::optional")]` for an optional field.
+pub(crate) mod integral {
+    use serde::de::{Deserialize, Deserializer, Error};
+    use serde_json::Number;
+
+    fn whole<T: TryFrom<i64>, E: Error>(n: &Number) -> Result<T, E> {
+        let i = match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Some(i),
+            // 2^63 is the first float above i64::MAX.
+            (None, Some(f)) if f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63) => {
+                Some(f as i64)
+            }
+            _ => None,
+        };
+        i.and_then(|i| T::try_from(i).ok())
+            .ok_or_else(|| E::custom(format!("{n} 不是范围内的整数")))
+    }
+
+    pub fn exact<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+        whole(&Number::deserialize(d)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<Number>::deserialize(d)?
+            .map(|n| whole(&n))
+            .transpose()
     }
 }
 
@@ -144,9 +280,12 @@ pub async fn targets(
     ApiUser(user): ApiUser,
     headers: HeaderMap,
     Path(code): Path<String>,
-    Query(query): Query<ViewQuery>,
+    ApiQuery(query): ApiQuery<ViewQuery>,
 ) -> Result<Json<Value>, ApiError> {
     require_region(&state, &code).await?;
+    if let Some(p) = &query.period {
+        parse_period(p, "period")?;
+    }
     let query = ViewQuery {
         region: Some(code),
         period: query.period,
@@ -177,9 +316,12 @@ pub async fn target(
     ApiUser(user): ApiUser,
     headers: HeaderMap,
     Path(raw): Path<String>,
-    Query(query): Query<ViewQuery>,
+    ApiQuery(query): ApiQuery<ViewQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&raw, "目标")?;
+    if let Some(p) = &query.period {
+        parse_period(p, "period")?;
+    }
     let ctx = ViewContext::resolve(
         &state,
         &user,
@@ -213,22 +355,90 @@ pub struct ActualBody {
     pub note: String,
 }
 
-/// Accepts a JSON number or string for a value.
+/// The largest magnitude of a value given as a JSON integer (11 digits).
+const MAX_INTEGER_VALUE: f64 = 99_999_999_999.0;
+/// Unit words a value may end with (`domain::Quantity::parse` checks they fit the unit).
+const VALUE_UNIT_WORDS: [&str; 11] = [
+    "亿元", "万元", "亿", "万", "元", "%", "个", "项", "人", "家", "天",
+];
+
+/// A value as the OpenAPI document describes it: a JSON integer of at most 11 digits, or a
+/// string `-?digits(.digits)?unit?` ("45", "-1.25", "520亿元", "5.6%") with at most 11
+/// integer digits and 8 decimals. Whether it fits a unit is checked afterwards.
 fn value_text(v: &Value) -> Result<String, AppError> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        _ => Err(AppError::bad_field("value", "value 须为数字或字符串")),
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() <= MAX_INTEGER_VALUE => {
+                format!("{}", f as i64)
+            }
+            _ => {
+                return Err(AppError::bad_field(
+                    "value",
+                    "数值须为不超过 11 位的整数；小数请写成字符串，如 \"5.6\"",
+                ))
+            }
+        },
+        _ => return Err(AppError::bad_field("value", "value 须为数字或字符串")),
+    };
+    if value_syntax_ok(&text) {
+        Ok(text)
+    } else {
+        Err(AppError::bad_field(
+            "value",
+            format!("数值“{text}”格式应为 45、-1.25、520亿元 或 5.6% 这样的写法（整数部分最多 11 位，小数最多 8 位）"),
+        ))
     }
 }
 
+fn value_syntax_ok(text: &str) -> bool {
+    let number = VALUE_UNIT_WORDS
+        .iter()
+        .find_map(|w| text.strip_suffix(w))
+        .unwrap_or(text);
+    let number = number.strip_prefix('-').unwrap_or(number);
+    let (int, frac) = match number.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (number, None),
+    };
+    let digits = |s: &str, max: usize| {
+        !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    digits(int, 11) && frac.is_none_or(|f| digits(f, 8))
+}
+
+/// A value that is well formed but cannot be read in the target's unit ("800亿元" for a
+/// count) conflicts with the stored target: the same body is right for another target.
+fn value_for_target(text: &str, unit: Unit) -> Result<Quantity, AppError> {
+    Quantity::parse(text, unit)
+        .map_err(|e| AppError::Conflict(format!("该目标以“{}”计：{e}", unit.label())))
+}
+
+/// Control characters anywhere in what was sent (line breaks and tabs allowed in
+/// multi-line text), before any trimming: the document's patterns see the text as sent.
+fn has_control(raw: &str, multiline: bool) -> bool {
+    raw.chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
+/// Optional text: empty or blank is "", otherwise as [`api_text`] (line breaks allowed).
 fn optional_text(s: &str, field: &str, label: &str, max: usize) -> Result<String, AppError> {
-    if s.trim().is_empty() {
+    if s.chars().count() <= max && !has_control(s, true) && s.trim().is_empty() {
         return Ok(String::new());
     }
-    BoundedText::parse_multiline(s, label, max)
-        .map(|t| t.into_string())
-        .map_err(|e| AppError::bad_field(field, e.to_string()))
+    api_text(s, field, label, max, true).map(BoundedText::into_string)
+}
+
+/// A store refusal without a field is a rule about what is stored (the target's year, a
+/// project's stage, a task's state, the date today): 409, not a malformed request.
+pub(crate) fn stored_state_conflict(e: AppError) -> AppError {
+    match e {
+        AppError::BadRequest {
+            detail,
+            field: None,
+        } => AppError::Conflict(detail),
+        other => other,
+    }
 }
 
 async fn writable_target(
@@ -252,20 +462,31 @@ pub async fn record_actual(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&raw, "目标")?;
     let row = writable_target(&state, &user, id).await?;
-    let value = Quantity::parse(&value_text(&body.value)?, row.unit())
-        .map_err(|e| AppError::bad_field("value", e.to_string()))?;
-    domain::period::parse_date(&body.as_of).map_err(|_| {
-        AppError::bad_field("as_of", format!("as_of“{}”格式应为 2025-09-30", body.as_of))
-    })?;
+    let text = value_text(&body.value)?;
+    if !is_iso_date(&body.as_of) {
+        return Err(AppError::bad_field(
+            "as_of",
+            format!("as_of“{}”格式应为 2025-09-30", body.as_of),
+        )
+        .into());
+    }
     let new = NewActual {
         target_id: id,
-        value: value.raw,
-        as_of: body.as_of.trim().to_string(),
+        value: 0,
+        as_of: body.as_of.clone(),
         source: optional_text(&body.source, "source", "数据来源", 100)?,
         note: optional_text(&body.note, "note", "备注", 500)?,
     };
+    let value = value_for_target(&text, row.unit())?;
+    let new = NewActual {
+        value: value.raw,
+        ..new
+    };
     let mut tx = state.store.begin_write().await?;
-    let actual_id = tx.record_actual(&user.actor(), &new).await?;
+    let actual_id = tx
+        .record_actual(&user.actor(), &new)
+        .await
+        .map_err(|e| stored_state_conflict(e.into()))?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -289,13 +510,13 @@ pub async fn update_target(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&raw, "目标")?;
     let row = writable_target(&state, &user, id).await?;
-    let value = Quantity::parse(&value_text(&body.value)?, row.unit())
-        .map_err(|e| AppError::bad_field("value", e.to_string()))?;
-    let reason = BoundedText::parse(&body.reason, "调整原因", 200)
-        .map_err(|e| AppError::bad_field("reason", e.to_string()))?;
+    let text = value_text(&body.value)?;
+    let reason = api_text(&body.reason, "reason", "调整原因", 200, false)?;
+    let value = value_for_target(&text, row.unit())?;
     let mut tx = state.store.begin_write().await?;
     tx.update_target_value(&user.actor(), id, value.raw, reason.as_str())
-        .await?;
+        .await
+        .map_err(|e| stored_state_conflict(e.into()))?;
     tx.commit().await?;
     Ok(Json(json!({"id": id, "value": value.text()})))
 }
@@ -303,6 +524,7 @@ pub async fn update_target(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTargetBody {
+    #[serde(deserialize_with = "integral::exact")]
     pub year: i32,
     pub code: String,
     pub metric: String,
@@ -334,14 +556,19 @@ fn check_code(code: &str, field: &str) -> Result<String, AppError> {
 }
 
 async fn resolve_scope(state: &AppState, region: &str, scope: &str) -> Result<Scope, AppError> {
-    if scope.trim() == "city" {
+    if scope == "city" {
         return Ok(Scope::city());
     }
     let bad = || {
         AppError::bad_field("scope", format!("范围“{scope}”无效：应为 city 或 tier:代码、track:代码、town:代码、department:代码、programme:代码"))
     };
     let (kind, code) = scope.split_once(':').ok_or_else(bad)?;
-    let kind = ScopeKind::parse(kind).ok_or_else(bad)?;
+    let kind = ScopeKind::parse(kind)
+        .filter(|k| *k != ScopeKind::City && k.code() == kind)
+        .ok_or_else(bad)?;
+    if check_code(code, "scope").is_err() {
+        return Err(bad());
+    }
     let store = &state.store;
     let id = match kind {
         ScopeKind::City => None,
@@ -377,10 +604,7 @@ async fn resolve_scope(state: &AppState, region: &str, scope: &str) -> Result<Sc
             .map(|t| t.id),
     };
     let id = id.ok_or_else(|| {
-        AppError::bad_field(
-            "scope",
-            format!("地区 {region} 没有代码为“{code}”的{}", kind.label()),
-        )
+        AppError::NotFound(format!("地区 {region} 代码为“{code}”的{}", kind.label()))
     })?;
     Ok(Scope::of(kind, id))
 }
@@ -399,25 +623,32 @@ pub async fn create_target(
     }
     let code = check_code(&body.code, "code")?;
     let metric = check_code(&body.metric, "metric")?;
-    let name = BoundedText::parse(&body.name, "目标名称", 100)
-        .map_err(|e| AppError::bad_field("name", e.to_string()))?;
-    let unit = Unit::parse(&body.unit).ok_or_else(|| {
-        AppError::bad_field(
-            "unit",
-            format!(
-                "单位“{}”无效：应为 count、yuan、percent、persons、firms 或 days",
-                body.unit
-            ),
-        )
-    })?;
-    let kind = TargetKind::parse(&body.kind).ok_or_else(|| {
-        AppError::bad_field(
-            "kind",
-            format!("类型“{}”无效：应为 cumulative 或 level", body.kind),
-        )
-    })?;
+    let name = api_text(&body.name, "name", "目标名称", 100, false)?;
+    let unit = Unit::parse(&body.unit)
+        .filter(|u| u.code() == body.unit)
+        .ok_or_else(|| {
+            AppError::bad_field(
+                "unit",
+                format!(
+                    "单位“{}”无效：应为 count、yuan、percent、persons、firms 或 days",
+                    body.unit
+                ),
+            )
+        })?;
+    let kind = TargetKind::parse(&body.kind)
+        .filter(|k| k.code() == body.kind)
+        .ok_or_else(|| {
+            AppError::bad_field(
+                "kind",
+                format!("类型“{}”无效：应为 cumulative 或 level", body.kind),
+            )
+        })?;
     let value = Quantity::parse(&value_text(&body.value)?, unit)
         .map_err(|e| AppError::bad_field("value", e.to_string()))?;
+    let source = optional_text(&body.source, "source", "来源", 100)?;
+    if let Some(p) = &body.parent {
+        check_code(p, "parent")?;
+    }
     let scope = resolve_scope(&state, &region.code, &body.scope).await?;
     let facts = match (scope.kind, scope.id) {
         (ScopeKind::Track, Some(id)) => state.store.track_facts(id).await?,
@@ -433,12 +664,11 @@ pub async fn create_target(
                 .target_by_code(&region.code, body.year, p)
                 .await?
                 .ok_or_else(|| {
-                    AppError::bad_field("parent", format!("{} 年没有代码为“{p}”的目标", body.year))
+                    AppError::NotFound(format!("{} 年代码为“{p}”的上级目标", body.year))
                 })?,
         ),
         None => None,
     };
-    let source = optional_text(&body.source, "source", "来源", 100)?;
     let mut tx = state.store.begin_write().await?;
     let id = tx
         .insert_target(
@@ -458,7 +688,8 @@ pub async fn create_target(
                 is_sample: false,
             },
         )
-        .await?;
+        .await
+        .map_err(|e| stored_state_conflict(e.into()))?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
 }
@@ -474,7 +705,7 @@ pub struct AuditQuery {
 pub async fn audit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if !matches!(user.principal.role, Role::Admin | Role::Office) {
         return Err(
@@ -514,14 +745,13 @@ pub async fn analysis(
     State(state): State<AppState>,
     ApiUser(_user): ApiUser,
     Path(code): Path<String>,
-    Query(q): Query<AnalysisQuery>,
+    ApiQuery(q): ApiQuery<AnalysisQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let period = q
         .period
         .as_deref()
         .ok_or_else(|| AppError::bad_field("period", "缺少 period 参数，例如 period=2025-09"))?;
-    let period =
-        domain::Period::parse(period).map_err(|e| AppError::bad_field("period", e.to_string()))?;
+    let period = parse_period(period, "period")?;
     let target = match q.target.as_deref() {
         None => None,
         Some(t) => Some(
@@ -540,8 +770,24 @@ pub async fn analysis(
         &state.config.warning_rules,
     )
     .await
-    .map_err(AppError::from)?;
+    .map_err(locate_problem)?;
     Ok(Json(json!(report)))
+}
+
+/// What the analysis of a period misses: no model or no target for its year is a missing
+/// resource (404); data that cannot be analysed is a conflict with what is stored (409).
+pub(crate) fn locate_problem(e: crate::locate::LocateError) -> AppError {
+    use crate::locate::LocateError;
+    match e {
+        LocateError::NoModel { region, year } => {
+            AppError::NotFound(format!("地区 {region} 的 {year} 年核算模型"))
+        }
+        LocateError::NoTarget { region, year } => {
+            AppError::NotFound(format!("地区 {region} 的 {year} 年地区生产总值增速目标"))
+        }
+        LocateError::Analysis(a) => AppError::Conflict(a.to_string()),
+        other => other.into(),
+    }
 }
 
 /// The indicator catalogue.
@@ -564,7 +810,7 @@ pub async fn model(
     State(state): State<AppState>,
     ApiUser(_user): ApiUser,
     Path(code): Path<String>,
-    Query(q): Query<ModelQuery>,
+    ApiQuery(q): ApiQuery<ModelQuery>,
 ) -> Result<Json<Value>, ApiError> {
     require_region(&state, &code).await?;
     let year = q
@@ -620,11 +866,16 @@ pub async fn create_shortfall(
     ApiJson(body): ApiJson<NewShortfallBody>,
 ) -> Result<Response, ApiError> {
     crate::claim_pages::require_office(&user)?;
+    let period = parse_period(&body.period, "period")?;
+    let indicator = check_code(&body.indicator, "indicator")?;
+    let analysis = api_text(
+        &body.analysis,
+        "analysis",
+        "问题、短板、弱项分析",
+        4000,
+        true,
+    )?;
     let region = default_region(&state, &user, body.region).await?;
-    let period = domain::Period::parse(&body.period)
-        .map_err(|e| AppError::bad_field("period", e.to_string()))?;
-    let analysis = BoundedText::parse_multiline(&body.analysis, "问题、短板、弱项分析", 4000)
-        .map_err(|e| AppError::bad_field("analysis", e.to_string()))?;
     let tracks = state.store.tracks(&region).await?;
     let towns = state.store.towns(&region).await?;
     let mut links = Vec::new();
@@ -632,26 +883,33 @@ pub async fn create_shortfall(
         let t = tracks
             .iter()
             .find(|t| &t.code == code)
-            .ok_or_else(|| AppError::bad_field("tracks", format!("产业赛道“{code}”不存在")))?;
+            .ok_or_else(|| AppError::NotFound(format!("产业赛道“{code}”")))?;
         links.push(("track".to_string(), t.id));
     }
     for code in &body.towns {
         let t = towns
             .iter()
             .find(|t| &t.code == code)
-            .ok_or_else(|| AppError::bad_field("towns", format!("镇街“{code}”不存在")))?;
+            .ok_or_else(|| AppError::NotFound(format!("镇街“{code}”")))?;
         links.push(("town".to_string(), t.id));
     }
-    let id = crate::claim_pages::open_shortfall(
-        &state,
-        &user,
+    let id = crate::locate::open_shortfall(
+        &state.store,
+        &state.config.warning_rules,
+        &user.actor(),
         &region,
         period,
-        &body.indicator,
+        &indicator,
         analysis.as_str(),
         links,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        crate::locate::LocateError::UnknownIndicator(k) => {
+            AppError::NotFound(format!("{period} 分析中的指标“{k}”"))
+        }
+        other => stored_state_conflict(locate_problem(other)),
+    })?;
     let (shortfall, _) = state
         .store
         .shortfall(id)
@@ -670,7 +928,7 @@ pub struct RemedyQuery {
 pub async fn remedies(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<RemedyQuery>,
+    ApiQuery(q): ApiQuery<RemedyQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let region = default_region(&state, &user, q.region).await?;
     if q.q.as_deref().is_some_and(|s| s.chars().count() > 50) {
@@ -694,7 +952,9 @@ pub struct MilestoneBody {
 #[serde(deny_unknown_fields)]
 pub struct NewTaskBody {
     pub region: Option<String>,
+    #[serde(default, deserialize_with = "integral::optional")]
     pub shortfall_id: Option<i64>,
+    #[serde(default, deserialize_with = "integral::optional")]
     pub remedy_id: Option<i64>,
     pub title: String,
     #[serde(default)]
@@ -717,6 +977,55 @@ pub async fn create_task(
     ApiJson(body): ApiJson<NewTaskBody>,
 ) -> Result<Response, ApiError> {
     crate::claim_pages::require_office(&user)?;
+    // What the document states about each field is checked first (422), then what the
+    // request names (404), then what depends on today (409); parse_new_task checks the rest.
+    api_text(&body.title, "title", "任务名称", 100, false)?;
+    optional_text(&body.description, "description", "任务说明", 4000)?;
+    if domain::Route::parse(&body.route).is_none_or(|r| r.code() != body.route) {
+        return Err(AppError::bad_field(
+            "route",
+            "路径应为 stock（存量提升）、attract（招大引强）或 both",
+        )
+        .into());
+    }
+    if !is_iso_date(&body.deadline) {
+        return Err(AppError::bad_field(
+            "deadline",
+            format!("期限“{}”格式应为 2025-12-31", body.deadline),
+        )
+        .into());
+    }
+    if body.milestones.len() > 3 {
+        return Err(AppError::bad_field("milestones", "最多 3 个节点").into());
+    }
+    for m in &body.milestones {
+        api_text(&m.title, "milestones", "节点名称", 100, false)?;
+        if !is_iso_date(&m.due) {
+            return Err(AppError::bad_field(
+                "milestones",
+                format!("节点日期“{}”格式应为 2025-11-15", m.due),
+            )
+            .into());
+        }
+    }
+    if body.track.is_none() && body.town.is_none() {
+        return Err(AppError::bad_field(
+            "track",
+            "请给出任务所属的产业赛道（track）或镇街（town），以便确定认领领导",
+        )
+        .into());
+    }
+    for (field, code) in [("track", &body.track), ("town", &body.town)]
+        .into_iter()
+        .chain([("owner_department", &body.owner_department)])
+    {
+        if let Some(c) = code {
+            check_code(c, field)?;
+        }
+    }
+    for c in &body.co_departments {
+        check_code(c, "co_departments")?;
+    }
     let region = default_region(&state, &user, body.region.clone()).await?;
     let mut f: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     f.insert("title".into(), body.title.clone());
@@ -731,7 +1040,7 @@ pub async fn create_task(
             .store
             .shortfall(s)
             .await?
-            .ok_or_else(|| AppError::bad_field("shortfall_id", format!("短板 {s} 不存在")))?;
+            .ok_or_else(|| AppError::NotFound(format!("短板 {s}")))?;
         f.insert("shortfall_id".into(), s.to_string());
     }
     if let Some(r) = body.remedy_id {
@@ -739,7 +1048,7 @@ pub async fn create_task(
             .store
             .remedy(r)
             .await?
-            .ok_or_else(|| AppError::bad_field("remedy_id", format!("解决方案 {r} 不存在")))?;
+            .ok_or_else(|| AppError::NotFound(format!("解决方案 {r}")))?;
         f.insert("remedy_id".into(), r.to_string());
     }
     if let Some(code) = &body.track {
@@ -749,7 +1058,7 @@ pub async fn create_task(
             .await?
             .into_iter()
             .find(|t| &t.code == code)
-            .ok_or_else(|| AppError::bad_field("track", format!("产业赛道“{code}”不存在")))?;
+            .ok_or_else(|| AppError::NotFound(format!("产业赛道“{code}”")))?;
         f.insert("track_id".into(), t.id.to_string());
     }
     if let Some(code) = &body.town {
@@ -759,30 +1068,32 @@ pub async fn create_task(
             .await?
             .into_iter()
             .find(|t| &t.code == code)
-            .ok_or_else(|| AppError::bad_field("town", format!("镇街“{code}”不存在")))?;
+            .ok_or_else(|| AppError::NotFound(format!("镇街“{code}”")))?;
         f.insert("town_id".into(), t.id.to_string());
     }
     let departments = state.store.departments(&region).await?;
-    let dept = |code: &str, field: &str| {
+    let dept = |code: &str| {
         departments
             .iter()
             .find(|d| d.code == code)
             .map(|d| d.id)
-            .ok_or_else(|| AppError::bad_field(field, format!("部门“{code}”不存在")))
+            .ok_or_else(|| AppError::NotFound(format!("部门“{code}”")))
     };
     if let Some(code) = &body.owner_department {
-        f.insert(
-            "owner_department_id".into(),
-            dept(code, "owner_department")?.to_string(),
-        );
+        f.insert("owner_department_id".into(), dept(code)?.to_string());
     }
     let co = body
         .co_departments
         .iter()
-        .map(|c| dept(c, "co_departments"))
+        .map(|c| dept(c))
         .collect::<Result<Vec<_>, _>>()?;
-    if body.milestones.len() > 3 {
-        return Err(AppError::bad_field("milestones", "最多 3 个节点").into());
+    if domain::period::parse_date(&body.deadline).is_ok_and(|d| d < state.store.now().date()) {
+        return Err(AppError::Conflict(format!(
+            "期限 {} 早于今天 {}",
+            body.deadline,
+            domain::period::format_date(state.store.now().date())
+        ))
+        .into());
     }
     for (i, m) in body.milestones.iter().enumerate() {
         f.insert(format!("milestone{}", i + 1), m.title.clone());
@@ -790,7 +1101,10 @@ pub async fn create_task(
     }
     let new = crate::claim_pages::parse_new_task(&state, &region, &f, co).await?;
     let mut tx = state.store.begin_write().await?;
-    let id = tx.create_task(&user.actor(), &new).await?;
+    let id = tx
+        .create_task(&user.actor(), &new)
+        .await
+        .map_err(|e| stored_state_conflict(e.into()))?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
 }
@@ -836,7 +1150,10 @@ pub async fn task_progress(
     ApiJson(body): ApiJson<ProgressBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&raw, "任务")?;
-    let pid = crate::claim_pages::report(&state, &user, id, &body.body, vec![]).await?;
+    api_text(&body.body, "body", "进展内容", 4000, true)?;
+    let pid = crate::claim_pages::report(&state, &user, id, &body.body, vec![])
+        .await
+        .map_err(stored_state_conflict)?;
     Ok((StatusCode::CREATED, Json(json!({"id": pid, "task_id": id}))).into_response())
 }
 
@@ -849,20 +1166,24 @@ pub struct TasksQuery {
 pub async fn tasks(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<TasksQuery>,
+    ApiQuery(q): ApiQuery<TasksQuery>,
 ) -> Result<Json<Value>, ApiError> {
     crate::claim_pages::sweep(&state).await?;
     let region = default_region(&state, &user, q.region).await?;
     let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(domain::TaskState::parse(s).ok_or_else(|| {
-            AppError::bad_field(
-                "status",
-                format!(
+        None => None,
+        Some(s) => Some(
+            domain::TaskState::parse(s)
+                .filter(|t| t.code() == s)
+                .ok_or_else(|| {
+                    AppError::bad_field(
+                        "status",
+                        format!(
                     "状态“{s}”无效：应为 open、claimed、in_progress、done、overdue 或 cancelled"
                 ),
-            )
-        })?),
+                    )
+                })?,
+        ),
     };
     let list: Vec<store::claim::TaskRow> = state
         .store
