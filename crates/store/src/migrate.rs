@@ -55,6 +55,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 7,
+        name: "credentials",
+        portable: include_str!("../migrations/0007_credentials.sql"),
+        sqlite: include_str!("../migrations/0007_credentials.sqlite.sql"),
+        postgres: include_str!("../migrations/0007_credentials.postgres.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
