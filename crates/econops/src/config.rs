@@ -19,7 +19,8 @@ pub struct Settings {
     pub targets: TargetsSection,
     pub warnings: WarningsSection,
     pub projects: ProjectsSection,
-    pub auth: AuthSection,
+    /// Sign-in, sessions, tokens and login throttling (the web layer's own settings).
+    pub auth: web::AuthSettings,
     pub uploads: UploadsSection,
 }
 
@@ -94,34 +95,6 @@ impl Default for ProjectsSection {
             stall_watch_days: stall.watch_days,
             stall_alarm_days: stall.alarm_days,
             value_added_percent: domain::project::ValueAddedRule::default().percent,
-        }
-    }
-}
-
-/// Sign-in, sessions, tokens and login throttling.
-///
-/// COORDINATOR: these keys are parsed and validated here; they are mapped onto
-/// `web::auth::AuthSettings` (added by the sign-in work) in [`Settings::into_web_config`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthSection {
-    pub session_hours: i64,
-    pub token_days: i64,
-    pub login_free_attempts: i64,
-    pub login_max_lock_seconds: i64,
-    pub login_attempts_per_address_per_minute: i64,
-    pub max_concurrent_password_checks: i64,
-}
-
-impl Default for AuthSection {
-    fn default() -> Self {
-        Self {
-            session_hours: store::users::SESSION_HOURS,
-            token_days: 90,
-            login_free_attempts: store::users::FREE_ATTEMPTS,
-            login_max_lock_seconds: 900,
-            login_attempts_per_address_per_minute: 30,
-            max_concurrent_password_checks: 0,
         }
     }
 }
@@ -234,23 +207,30 @@ const DOCS: &[(&str, &str)] = &[
         "Value added at capacity assumed for a project without one, in percent of its investment.",
     ),
     ("auth", "Sign-in, sessions and API tokens."),
-    ("auth.session_hours", "A session ends this many hours after sign-in."),
-    ("auth.token_days", "An API token expires this many days after it was created."),
+    ("auth.session_hours", "A session ends this many hours after sign-in (1–720)."),
     (
-        "auth.login_free_attempts",
-        "Failed sign-ins allowed before the account is locked for a while.",
+        "auth.token_days",
+        "A new API token expires this many days after it was created (1–3650).",
     ),
     (
-        "auth.login_max_lock_seconds",
-        "The longest lock after repeated failures (the lock doubles up to this).",
+        "auth.max_failures",
+        "Failed sign-ins that lock an account (1–100); the lock grows from 30 s to 15 min.",
     ),
     (
-        "auth.login_attempts_per_address_per_minute",
-        "Sign-in attempts accepted per client address and minute.",
+        "auth.throttle_per_minute",
+        "Sign-in attempts accepted per client address and minute; 0 turns the throttle off.",
     ),
     (
-        "auth.max_concurrent_password_checks",
-        "Password checks running at once; 0 means the number of processor cores.",
+        "auth.trust_forwarded_for",
+        "Take the client address from the last X-Forwarded-For entry: only behind a reverse\nproxy that sets it and is the only way in.",
+    ),
+    (
+        "auth.password_check_wait_ms",
+        "How long a sign-in waits for a free password check before answering 429, in ms.",
+    ),
+    (
+        "auth.concurrent_password_checks",
+        "Password checks (about 20 MB each) running at once; 0 means one per processor core.",
     ),
     ("uploads", "Uploads and spreadsheet limits."),
     ("uploads.max_upload_mib", "Largest upload accepted, in MiB."),
@@ -373,28 +353,9 @@ impl Settings {
             1,
             100,
         )?;
-        let a = &self.auth;
-        int_in("auth.session_hours", a.session_hours, 1, 24 * 31)?;
-        int_in("auth.token_days", a.token_days, 1, 3650)?;
-        int_in("auth.login_free_attempts", a.login_free_attempts, 1, 100)?;
-        int_in(
-            "auth.login_max_lock_seconds",
-            a.login_max_lock_seconds,
-            30,
-            86_400,
-        )?;
-        int_in(
-            "auth.login_attempts_per_address_per_minute",
-            a.login_attempts_per_address_per_minute,
-            1,
-            10_000,
-        )?;
-        int_in(
-            "auth.max_concurrent_password_checks",
-            a.max_concurrent_password_checks,
-            0,
-            1024,
-        )?;
+        self.auth
+            .validate()
+            .map_err(|(key, reason)| range(&format!("auth.{key}"), reason))?;
         let u = &self.uploads;
         int_in("uploads.max_upload_mib", u.max_upload_mib, 1, 1024)?;
         int_in(
@@ -425,7 +386,7 @@ impl Settings {
             targets,
             warnings,
             projects,
-            auth: _,
+            auth,
             uploads: _,
         } = self;
         web::Config {
@@ -449,6 +410,7 @@ impl Settings {
             value_added: domain::project::ValueAddedRule {
                 percent: projects.value_added_percent,
             },
+            auth,
         }
     }
 

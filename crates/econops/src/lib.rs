@@ -232,7 +232,8 @@ pub enum UserCommand {
         #[command(flatten)]
         db: DbArg,
     },
-    /// Set a user's password (read from standard input unless --password is given).
+    /// Set a user's password (read from standard input unless --password is given); ends the
+    /// user's sessions and revokes the user's API tokens.
     Passwd {
         username: String,
         #[arg(long)]
@@ -245,15 +246,44 @@ pub enum UserCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Disable a user: sign-in is refused and the user's sessions and API tokens end at once.
+    Disable {
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Enable a disabled user again (also clears a sign-in lock).
+    Enable {
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Create an API bearer token for USER and print it.
+    /// Create an API bearer token for USER and print it (alone on standard output; its number,
+    /// prefix and expiry go to standard error).
     Create {
         user: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days the token lasts (1–3650; default 90).
+        #[arg(long)]
+        days: Option<i64>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List USER's API tokens: number, prefix, name, created, expires, status.
+    List {
+        user: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Revoke an API token, named by its number or its prefix (eo_… as shown at creation).
+    Revoke {
+        /// The token's number, its prefix (eo_ and 4–8 hex digits), or the token itself.
+        token: String,
         #[command(flatten)]
         db: DbArg,
     },
@@ -488,16 +518,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::User { command } => user_command(command).await,
-        Command::Token {
-            command: TokenCommand::Create { user, name, db },
-        } => {
-            let store = Store::open(&db.db).await?;
-            let mut tx = store.begin_write().await?;
-            let token = tx.create_token(&cli_actor(), &user, &name).await?;
-            tx.commit().await?;
-            println!("{token}");
-            Ok(())
-        }
+        Command::Token { command } => token_command(command).await,
         Command::Backup { db, out } => {
             let store = Store::open(&db.db).await?;
             store.backup(&out).await?;
@@ -746,17 +767,105 @@ async fn user_command(command: UserCommand) -> Result<(), CliError> {
             let store = Store::open(&db.db).await?;
             let password = read_password(password)?;
             let mut tx = store.begin_write().await?;
-            tx.set_password(&cli_actor(), &username, &password).await?;
+            let ended = tx.set_password(&cli_actor(), &username, &password).await?;
             tx.commit().await?;
-            println!("已重置 {username} 的密码");
+            println!(
+                "已重置 {username} 的密码；已结束其 {} 个会话、吊销 {} 个 API 令牌",
+                ended.sessions, ended.tokens
+            );
             Ok(())
         }
         UserCommand::List { db } => {
             let store = Store::open(&db.db).await?;
             for u in store.users().await? {
                 let role = Role::parse(&u.role).map(|r| r.label()).unwrap_or("?");
-                println!("{}\t{}\t{}\t{}", u.username, u.role, role, u.display_name);
+                let status = if u.active == 1 { "启用" } else { "停用" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{status}",
+                    u.username, u.role, role, u.display_name
+                );
             }
+            Ok(())
+        }
+        UserCommand::Disable { username, db } => {
+            let store = Store::open(&db.db).await?;
+            let mut tx = store.begin_write().await?;
+            let changed = tx.set_user_active(&cli_actor(), &username, false).await?;
+            tx.commit().await?;
+            match changed {
+                Some(ended) => println!(
+                    "已停用 {username}；已结束其 {} 个会话、吊销 {} 个 API 令牌",
+                    ended.sessions, ended.tokens
+                ),
+                None => println!("{username} 已是停用状态"),
+            }
+            Ok(())
+        }
+        UserCommand::Enable { username, db } => {
+            let store = Store::open(&db.db).await?;
+            let mut tx = store.begin_write().await?;
+            let changed = tx.set_user_active(&cli_actor(), &username, true).await?;
+            tx.commit().await?;
+            match changed {
+                Some(_) => println!("已启用 {username}（原有 API 令牌已吊销，需要时请重新签发）"),
+                None => println!("{username} 已是启用状态"),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn token_command(command: TokenCommand) -> Result<(), CliError> {
+    match command {
+        TokenCommand::Create {
+            user,
+            name,
+            days,
+            db,
+        } => {
+            let days = days.unwrap_or(web::AuthSettings::default().token_days);
+            let store = Store::open(&db.db).await?;
+            let mut tx = store.begin_write().await?;
+            let issued = tx.issue_token(&cli_actor(), &user, &name, days).await?;
+            tx.commit().await?;
+            // The token alone on standard output, so that scripts can take it as it is.
+            println!("{}", issued.token);
+            eprintln!(
+                "令牌编号 {}，前缀 {}，有效期至 {}（吊销：econops token revoke {}）",
+                issued.id, issued.prefix, issued.expires_at, issued.prefix
+            );
+            Ok(())
+        }
+        TokenCommand::List { user, db } => {
+            let store = Store::open(&db.db).await?;
+            let now = store::timestamp(store.now());
+            let tokens = store.tokens(&user).await?;
+            if tokens.is_empty() {
+                println!("{user} 没有 API 令牌");
+            }
+            for t in tokens {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.prefix.as_deref().unwrap_or("-"),
+                    t.name,
+                    t.created_at,
+                    t.expires_at.as_deref().unwrap_or("-"),
+                    t.status(&now)
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { token, db } => {
+            let which = store::users::TokenRef::parse(&token)?;
+            let store = Store::open(&db.db).await?;
+            let mut tx = store.begin_write().await?;
+            let revoked = tx.revoke_token(&cli_actor(), &which).await?;
+            tx.commit().await?;
+            println!(
+                "已吊销 {} 的 API 令牌“{}”（编号 {}）",
+                revoked.username, revoked.name, revoked.id
+            );
             Ok(())
         }
     }

@@ -479,7 +479,7 @@ async fn the_task_api_refuses_bad_input_and_changes_nothing() {
         let problem: Value = resp.json().await.expect("problem");
         assert_eq!(problem["field"], field, "{body}: {problem}");
     }
-    // A track or remedy that does not exist is not found (decision 55).
+    // A track or remedy that does not exist is not found (decision 51).
     for body in [
         json!({"title": "x", "route": "stock", "track": "nowhere", "deadline": "2025-12-01"}),
         json!({"title": "x", "route": "stock", "track": "smart-appliances", "deadline": "2025-12-01", "remedy_id": 99999}),

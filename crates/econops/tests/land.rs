@@ -107,7 +107,7 @@ async fn from_lead_to_production_and_back_into_the_indicators(dialect: Dialect) 
         json!({"stage": "signed"}),
     )
     .await;
-    // The project's stored stage forbids it: a conflict (decision 55).
+    // The project's stored stage forbids it: a conflict (decision 51).
     assert_eq!(status, StatusCode::CONFLICT, "no skipping: {problem}");
     let (status, _) = post(
         format!("/api/v1/projects/{project}/stage"),
@@ -309,7 +309,7 @@ async fn manual_figures_for_pipeline_targets_are_refused_and_confidential_names_
         .send()
         .await
         .expect("post");
-    // The stored target is counted from the pipeline: a conflict (decision 55).
+    // The stored target is counted from the pipeline: a conflict (decision 51).
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let problem: Value = resp.json().await.expect("json");
     assert!(

@@ -157,7 +157,7 @@ async fn the_api_and_the_command_line_name_industry_first_with_the_same_numbers(
     let (status, _) = office
         .get_json("/api/v1/regions/370281/analysis?period=2024-09")
         .await;
-    // The 2024 model does not exist (decision 55).
+    // The 2024 model does not exist (decision 51).
     assert_eq!(status, StatusCode::NOT_FOUND, "no model for 2024");
     let (status, _) = office
         .get_json("/api/v1/regions/999999/analysis?period=2025-09")

@@ -55,12 +55,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
-    // Numbered 10 so that work merged alongside can take 7–9; versions need not be dense.
     Migration {
-        version: 10,
+        version: 7,
+        name: "credentials",
+        portable: include_str!("../migrations/0007_credentials.sql"),
+        sqlite: include_str!("../migrations/0007_credentials.sqlite.sql"),
+        postgres: include_str!("../migrations/0007_credentials.postgres.sql"),
+    },
+    Migration {
+        version: 8,
         name: "append_only_no_replace",
         portable: include_str!("../migrations/0004_none.sql"),
-        sqlite: include_str!("../migrations/0010_no_replace.sqlite.sql"),
+        sqlite: include_str!("../migrations/0008_no_replace.sqlite.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
 ];

@@ -5,7 +5,7 @@ use domain::{RegionCode, Role, Scope, ScopeKind, TargetKind, Unit};
 use store::reference::NewNamed;
 use store::targets::{NewActual, NewTarget};
 use store::testing::fresh_store;
-use store::users::{LoginOutcome, NewUser};
+use store::users::{LoginGuard, LoginOutcome, NewUser, TokenRef};
 use store::{Actor, Dialect, Store, StoreError};
 
 macro_rules! on_both {
@@ -46,6 +46,10 @@ on_both!(
     parallel_sweeps_mark_a_task_overdue_once,
     parallel_project_edits_and_moves_are_serialised,
     parallel_upserts_of_a_new_remedy_make_one,
+    parallel_wrong_passwords_never_unlock_the_right_one,
+    a_right_password_racing_wrong_ones_gets_no_extra_guesses,
+    password_checks_are_bounded_and_excess_waits_then_is_busy,
+    password_change_disable_revoke_and_expiry_end_credentials,
 );
 
 async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
@@ -373,8 +377,9 @@ async fn users_sign_in_and_get_locked_out(dialect: Dialect) {
     assert!(matches!(err, StoreError::Invalid(_)));
     tx.commit().await.expect("commit");
 
+    let guard = LoginGuard::default();
     match store
-        .login("jiaoxi", "right password")
+        .login(&guard, "jiaoxi", "right password")
         .await
         .expect("login")
     {
@@ -385,23 +390,23 @@ async fn users_sign_in_and_get_locked_out(dialect: Dialect) {
         other => panic!("expected success, got {other:?}"),
     }
     assert!(matches!(
-        store.login("nobody", "x").await.expect("login"),
+        store.login(&guard, "nobody", "x").await.expect("login"),
         LoginOutcome::Invalid
     ));
     for _ in 0..4 {
         assert!(matches!(
-            store.login("jiaoxi", "wrong").await.expect("login"),
+            store.login(&guard, "jiaoxi", "wrong").await.expect("login"),
             LoginOutcome::Invalid
         ));
     }
     assert!(matches!(
-        store.login("jiaoxi", "wrong").await.expect("login"),
+        store.login(&guard, "jiaoxi", "wrong").await.expect("login"),
         LoginOutcome::Locked { .. }
     ));
     assert!(
         matches!(
             store
-                .login("jiaoxi", "right password")
+                .login(&guard, "jiaoxi", "right password")
                 .await
                 .expect("login"),
             LoginOutcome::Locked { .. }
@@ -447,7 +452,7 @@ async fn sessions_and_tokens_resolve_to_their_user(dialect: Dialect) {
         .await
         .expect("query")
         .is_none());
-    let (session, csrf) = store.create_session(id).await.expect("session");
+    let (session, csrf) = store.create_session(id, 12).await.expect("session");
     let (user, stored_csrf) = store
         .session(&session)
         .await
@@ -1335,4 +1340,369 @@ async fn parallel_upserts_of_a_new_remedy_make_one(dialect: Dialect) {
         .await
         .expect("count");
     assert_eq!(n, 1);
+
+/// A town user "jiaoxi" with the password "right password"; returns the user's id.
+async fn seed_user(store: &Store) -> i64 {
+    let (town, _) = seed(store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let id = tx
+        .create_user(
+            &actor(),
+            &NewUser {
+                username: "jiaoxi".into(),
+                display_name: "胶西街道".into(),
+                password: "right password".into(),
+                role: Role::Town,
+                region_code: Some("370281".into()),
+                person_id: None,
+                department_id: None,
+                town_id: Some(town),
+            },
+        )
+        .await
+        .expect("create");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// Runs `wrong` logins with a wrong password, and with `right` one with the right password
+/// started among them, all at once; returns the outcomes of the wrong ones and the right one.
+async fn race_logins(
+    store: &Store,
+    guard: &LoginGuard,
+    wrong: usize,
+    right: bool,
+) -> (Vec<LoginOutcome>, Option<LoginOutcome>) {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..wrong {
+        let (s, g) = (store.clone(), guard.clone());
+        set.spawn(async move {
+            let (store, guard) = (s, g);
+            let outcome = store
+                .login(&guard, "jiaoxi", &format!("guess {i}"))
+                .await
+                .expect("login");
+            (false, outcome)
+        });
+        if right && i == wrong / 2 {
+            let (store, guard) = (store.clone(), guard.clone());
+            set.spawn(async move {
+                let outcome = store
+                    .login(&guard, "jiaoxi", "right password")
+                    .await
+                    .expect("login");
+                (true, outcome)
+            });
+        }
+    }
+    let mut wrongs = Vec::new();
+    let mut rights = None;
+    while let Some(joined) = set.join_next().await {
+        let (is_right, outcome) = joined.expect("task");
+        if is_right {
+            rights = Some(outcome);
+        } else {
+            wrongs.push(outcome);
+        }
+    }
+    (wrongs, rights)
+}
+
+fn invalid_count(outcomes: &[LoginOutcome]) -> usize {
+    outcomes
+        .iter()
+        .filter(|o| matches!(o, LoginOutcome::Invalid))
+        .count()
+}
+
+/// Issue 8, item 2: 150 parallel wrong passwords each read the failure count before any wrote
+/// it back, so the count stayed low and the right password then succeeded. Now each attempt
+/// takes a free attempt atomically before its password is checked.
+async fn parallel_wrong_passwords_never_unlock_the_right_one(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed_user(&store).await;
+    // Room for every check at once, waiting as long as it takes: only the lockout limits.
+    let guard = LoginGuard::new(5, 64, std::time::Duration::from_secs(120));
+    let (wrongs, _) = race_logins(&store, &guard, 150, false).await;
+    assert_eq!(wrongs.len(), 150);
+    assert!(
+        wrongs.iter().all(|o| !matches!(o, LoginOutcome::Ok(_))),
+        "{wrongs:?}"
+    );
+    assert_eq!(
+        invalid_count(&wrongs),
+        4,
+        "exactly the free attempts are told 'wrong password'; the rest are locked"
+    );
+    assert_eq!(
+        guard.checks(),
+        5,
+        "only as many passwords are checked as there are free attempts"
+    );
+    assert!(
+        matches!(
+            store
+                .login(&guard, "jiaoxi", "right password")
+                .await
+                .expect("login"),
+            LoginOutcome::Locked { .. }
+        ),
+        "after 150 failures the right password waits out the lock"
+    );
+    let failed: i64 =
+        sqlx::query_scalar("SELECT failed_logins FROM users WHERE username = 'jiaoxi'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(failed, 5, "every checked failure is counted, none lost");
+}
+
+/// The right password started among 150 wrong ones: whatever the order, no more passwords are
+/// checked than two rounds of free attempts (one before a success resets the count, one
+/// after), and if the right one came too late it is refused.
+async fn a_right_password_racing_wrong_ones_gets_no_extra_guesses(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed_user(&store).await;
+    let guard = LoginGuard::new(5, 64, std::time::Duration::from_secs(120));
+    let (wrongs, right) = race_logins(&store, &guard, 150, true).await;
+    let right = right.expect("the right attempt ran");
+    let invalid = invalid_count(&wrongs);
+    match right {
+        LoginOutcome::Ok(_) => {
+            assert!(invalid <= 8, "{invalid} wrong passwords told apart");
+            assert!(guard.checks() <= 10, "{} checks", guard.checks());
+        }
+        LoginOutcome::Locked { .. } => {
+            assert_eq!(invalid, 4, "{wrongs:?}");
+            assert_eq!(guard.checks(), 5);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Issue 8, item 3: password checks (about 20 MB each) were unbounded. Now at most the guard's
+/// capacity run at once, counted on the threads that run them; a sign-in that finds every slot
+/// taken for longer than the wait is answered Busy, and nothing is counted against the account.
+async fn password_checks_are_bounded_and_excess_waits_then_is_busy(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed_user(&store).await;
+    let guard = LoginGuard::new(5, 2, std::time::Duration::from_secs(120));
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (store, guard) = (store.clone(), guard.clone());
+        set.spawn(async move {
+            store
+                .login(&guard, &format!("nobody{i}"), "some password")
+                .await
+                .expect("login")
+        });
+    }
+    while let Some(outcome) = set.join_next().await {
+        assert!(matches!(outcome.expect("task"), LoginOutcome::Invalid));
+    }
+    assert_eq!(
+        guard.checks(),
+        24,
+        "unknown names cost a check too (timing reveals no names)"
+    );
+    assert!(
+        (1..=2).contains(&guard.peak()),
+        "at most 2 checks at once, saw {}",
+        guard.peak()
+    );
+
+    let busy = LoginGuard::new(5, 1, std::time::Duration::from_millis(50));
+    let slot = busy.occupy().expect("the one slot");
+    for name in ["jiaoxi", "nobody"] {
+        match store
+            .login(&busy, name, "right password")
+            .await
+            .expect("login")
+        {
+            LoginOutcome::Busy { retry_after_secs } => assert!(retry_after_secs >= 1),
+            other => panic!("expected busy, got {other:?}"),
+        }
+    }
+    assert_eq!(busy.checks(), 0);
+    let failed: i64 =
+        sqlx::query_scalar("SELECT failed_logins FROM users WHERE username = 'jiaoxi'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(
+        failed, 0,
+        "a busy answer counts nothing against the account"
+    );
+    drop(slot);
+    assert!(matches!(
+        store
+            .login(&busy, "jiaoxi", "right password")
+            .await
+            .expect("login"),
+        LoginOutcome::Ok(_)
+    ));
+}
+
+/// Issue 8, item 8: credentials can be taken back, and each way is audited.
+async fn password_change_disable_revoke_and_expiry_end_credentials(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let id = seed_user(&store).await;
+    let guard = LoginGuard::default();
+    let issue = |name: &'static str, days: i64| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await.expect("begin");
+            let t = tx
+                .issue_token(&actor(), "jiaoxi", name, days)
+                .await
+                .expect("token");
+            tx.commit().await.expect("commit");
+            t
+        }
+    };
+
+    // A password change ends sessions and tokens.
+    let (session, _) = store.create_session(id, 12).await.expect("session");
+    let token = issue("a", 90).await;
+    assert!(token.token.starts_with(&token.prefix) && token.prefix.len() == 11);
+    assert!(store.token_user(&token.token).await.expect("q").is_some());
+    let mut tx = store.begin_write().await.expect("begin");
+    let ended = tx
+        .set_password(&actor(), "jiaoxi", "a new password")
+        .await
+        .expect("passwd");
+    tx.commit().await.expect("commit");
+    assert_eq!((ended.sessions, ended.tokens), (1, 1));
+    assert!(store.session(&session).await.expect("q").is_none());
+    assert!(store.token_user(&token.token).await.expect("q").is_none());
+    assert!(matches!(
+        store
+            .login(&guard, "jiaoxi", "right password")
+            .await
+            .expect("login"),
+        LoginOutcome::Invalid
+    ));
+
+    // Disabling ends them too, and sign-in answers as for a wrong password.
+    let (session, _) = store.create_session(id, 12).await.expect("session");
+    let token = issue("b", 90).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let ended = tx
+        .set_user_active(&actor(), "jiaoxi", false)
+        .await
+        .expect("disable")
+        .expect("was active");
+    tx.commit().await.expect("commit");
+    assert_eq!((ended.sessions, ended.tokens), (1, 1));
+    assert!(store.session(&session).await.expect("q").is_none());
+    assert!(store.token_user(&token.token).await.expect("q").is_none());
+    assert!(matches!(
+        store
+            .login(&guard, "jiaoxi", "a new password")
+            .await
+            .expect("login"),
+        LoginOutcome::Invalid
+    ));
+    let mut tx = store.begin_write().await.expect("begin");
+    assert!(tx
+        .set_user_active(&actor(), "jiaoxi", false)
+        .await
+        .expect("again")
+        .is_none());
+    assert!(tx.issue_token(&actor(), "jiaoxi", "c", 90).await.is_err());
+    assert!(tx.set_user_active(&actor(), "ghost", false).await.is_err());
+    assert!(tx
+        .set_user_active(&actor(), "jiaoxi", true)
+        .await
+        .expect("enable")
+        .is_some());
+    tx.commit().await.expect("commit");
+    assert!(matches!(
+        store
+            .login(&guard, "jiaoxi", "a new password")
+            .await
+            .expect("login"),
+        LoginOutcome::Ok(_)
+    ));
+
+    // Revoking by number, by prefix or by the token itself.
+    let by_id = issue("by id", 90).await;
+    let by_prefix = issue("by prefix", 90).await;
+    let by_token = issue("by token", 90).await;
+    for (t, which) in [
+        (&by_id, TokenRef::Id(by_id.id)),
+        (
+            &by_prefix,
+            TokenRef::parse(&by_prefix.prefix).expect("prefix"),
+        ),
+        (&by_token, TokenRef::parse(&by_token.token).expect("token")),
+    ] {
+        assert!(store.token_user(&t.token).await.expect("q").is_some());
+        let mut tx = store.begin_write().await.expect("begin");
+        let revoked = tx.revoke_token(&actor(), &which).await.expect("revoke");
+        tx.commit().await.expect("commit");
+        assert_eq!(revoked.id, t.id);
+        assert!(store.token_user(&t.token).await.expect("q").is_none());
+    }
+    let mut tx = store.begin_write().await.expect("begin");
+    let again = tx
+        .revoke_token(&actor(), &TokenRef::Id(by_id.id))
+        .await
+        .expect_err("twice");
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    let missing = tx
+        .revoke_token(&actor(), &TokenRef::Id(999_999))
+        .await
+        .expect_err("missing");
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    assert!(tx.issue_token(&actor(), "jiaoxi", "x", 0).await.is_err());
+    assert!(tx.issue_token(&actor(), "jiaoxi", "x", 3651).await.is_err());
+    drop(tx);
+    let listed = store.tokens("jiaoxi").await.expect("list");
+    let now = store::timestamp(store.now());
+    assert_eq!(listed.len(), 5);
+    assert!(
+        listed.iter().all(|t| t.status(&now) == "已吊销"),
+        "{listed:?}"
+    );
+
+    // Tokens and sessions expire: seen two days later, a one-day token and a session of one
+    // hour are refused.
+    let token = issue("short", 1).await;
+    let (session, _) = store.create_session(id, 1).await.expect("session");
+    let later = store.clone().with_clock(store::Clock {
+        offset: time::Duration::days(2),
+    });
+    assert!(store.token_user(&token.token).await.expect("q").is_some());
+    assert!(later.token_user(&token.token).await.expect("q").is_none());
+    assert!(store.session(&session).await.expect("q").is_some());
+    assert!(later.session(&session).await.expect("q").is_none());
+    let listed = later.tokens("jiaoxi").await.expect("list");
+    assert_eq!(listed[0].status(&store::timestamp(later.now())), "已过期");
+
+    let audit = store
+        .list_audit(&store::audit::AuditFilter::default())
+        .await
+        .expect("audit");
+    for action in ["set_password", "disable", "enable", "revoke"] {
+        assert!(
+            audit.iter().any(|a| a.action == action),
+            "{action} is audited"
+        );
+    }
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| a.entity == "api_token" && a.action == "revoke")
+            .count(),
+        3
+    );
 }

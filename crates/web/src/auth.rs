@@ -1,18 +1,224 @@
 //! Who is calling: a session cookie (pages, and the API from pages with a CSRF header) or an
 //! API bearer token. Also the sign-in and sign-out pages. Every form carries the session's
 //! CSRF token; the sign-in form uses a double-submit cookie since no session exists yet.
+//!
+//! Sign-in is guarded three ways: attempts per client address are throttled ([`Throttle`]),
+//! password checks are bounded by the store's [`LoginGuard`], and each account locks after
+//! too many failures. All of it is set by [`AuthSettings`].
 
 use crate::error::{ApiError, AppError, PageError};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use domain::Principal;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use store::users::{LoginOutcome, User};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use store::users::{LoginGuard, LoginOutcome, User};
+
+/// Settings of sign-in, sessions and tokens. Every field has a default (see [`Default`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// How long a session lasts, in hours (1–720).
+    pub session_hours: i64,
+    /// How long a new API token lasts, in days (1–3650).
+    pub token_days: i64,
+    /// Failed sign-ins that lock an account (1–100); the lock then grows from 30 s to 15 min.
+    pub max_failures: i64,
+    /// Sign-in attempts allowed per client address per minute; 0 turns the throttle off.
+    pub throttle_per_minute: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a reverse
+    /// proxy that sets it and is the only way in); otherwise the connection's address.
+    pub trust_forwarded_for: bool,
+    /// How long a sign-in waits for a free password check before answering 429, in ms (0–60000).
+    pub password_check_wait_ms: u64,
+    /// Password checks (about 20 MB each) run at once at most; 0 means one per core.
+    pub concurrent_password_checks: usize,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_hours: store::users::SESSION_HOURS,
+            token_days: store::users::TOKEN_DAYS,
+            max_failures: store::users::FREE_ATTEMPTS,
+            throttle_per_minute: 10,
+            trust_forwarded_for: false,
+            password_check_wait_ms: 2000,
+            concurrent_password_checks: 0,
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Checks every value; the error names the field and says why.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        fn within<T: PartialOrd + std::fmt::Display>(
+            field: &'static str,
+            value: T,
+            low: T,
+            high: T,
+        ) -> Result<(), (&'static str, String)> {
+            if value < low || value > high {
+                return Err((field, format!("{value} 不在 {low}–{high} 之间")));
+            }
+            Ok(())
+        }
+        within("session_hours", self.session_hours, 1, 720)?;
+        within(
+            "token_days",
+            self.token_days,
+            1,
+            store::users::MAX_TOKEN_DAYS,
+        )?;
+        within("max_failures", self.max_failures, 1, 100)?;
+        within("throttle_per_minute", self.throttle_per_minute, 0, 100_000)?;
+        within(
+            "password_check_wait_ms",
+            self.password_check_wait_ms,
+            0,
+            60_000,
+        )?;
+        within(
+            "concurrent_password_checks",
+            self.concurrent_password_checks,
+            0,
+            1024,
+        )?;
+        Ok(())
+    }
+
+    /// The store's guard of password checks built from these settings.
+    pub fn login_guard(&self) -> LoginGuard {
+        LoginGuard::new(
+            self.max_failures,
+            self.concurrent_password_checks,
+            Duration::from_millis(self.password_check_wait_ms),
+        )
+    }
+}
+
+/// What sign-in keeps in memory: the password-check guard and the per-address throttle.
+pub(crate) struct LoginLimits {
+    pub guard: LoginGuard,
+    pub throttle: Throttle,
+}
+
+impl LoginLimits {
+    pub fn new(settings: &AuthSettings) -> Self {
+        Self {
+            guard: settings.login_guard(),
+            throttle: Throttle::new(settings.throttle_per_minute, Duration::from_secs(60)),
+        }
+    }
+}
+
+/// At most `limit` attempts per client address in a fixed window. Addresses are kept in
+/// memory; IPv6 addresses count per /64 (one host usually holds a whole /64). The map is
+/// bounded: past [`Throttle::MAX_ADDRESSES`] expired windows are dropped, and if that is not
+/// enough, all of them.
+pub(crate) struct Throttle {
+    limit: u32,
+    window: Duration,
+    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl Throttle {
+    const MAX_ADDRESSES: usize = 65_536;
+
+    pub fn new(limit: u32, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one attempt from `addr`; `Err(seconds)` when it is over the limit, with the
+    /// seconds until the address's window ends.
+    pub fn hit(&self, addr: IpAddr, now: Instant) -> Result<(), u64> {
+        if self.limit == 0 {
+            return Ok(());
+        }
+        let key = throttle_key(addr);
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= Self::MAX_ADDRESSES && !seen.contains_key(&key) {
+            let window = self.window;
+            seen.retain(|_, (start, _)| now.saturating_duration_since(*start) < window);
+            if seen.len() >= Self::MAX_ADDRESSES {
+                seen.clear();
+            }
+        }
+        let entry = seen.entry(key).or_insert((now, 0));
+        if now.saturating_duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.limit {
+            let left = self
+                .window
+                .saturating_sub(now.saturating_duration_since(entry.0));
+            return Err(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+/// IPv4 (also when mapped into IPv6) as is; IPv6 by its /64 network.
+fn throttle_key(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// The address a request comes from: the connection's peer, or with `trust_forwarded_for`
+/// the last entry of the last `X-Forwarded-For` header (the one the proxy appended; earlier
+/// entries are whatever the client sent). Unspecified when neither is known.
+pub(crate) struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = if state.config.auth.trust_forwarded_for {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
+        } else {
+            None
+        };
+        Ok(ClientAddr(
+            forwarded
+                .or(peer)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}
 
 pub const SESSION_COOKIE: &str = "econops_session";
 const LOGIN_COOKIE: &str = "econops_login";
@@ -168,12 +374,41 @@ fn login_response(
         .into_response())
 }
 
+/// A 429 sign-in page saying when to try again, with `Retry-After`.
+fn try_later(
+    state: &AppState,
+    retry_after_secs: u64,
+    message: String,
+    username: String,
+) -> Result<Response, PageError> {
+    let mut resp = login_response(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        Some(message),
+        username,
+    )?;
+    resp.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_after_secs.max(1)),
+    );
+    Ok(resp)
+}
+
+/// Seconds from the store's now until a store timestamp (at least 1).
+fn seconds_until(state: &AppState, until: &str) -> u64 {
+    time::OffsetDateTime::parse(until, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t - state.store.now()).whole_seconds())
+        .unwrap_or(1)
+        .max(1) as u64
+}
+
 pub async fn login_page(State(state): State<AppState>) -> Result<Response, PageError> {
     login_response(&state, axum::http::StatusCode::OK, None, String::new())
 }
 
-pub async fn login_submit(
+pub(crate) async fn login_submit(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
@@ -187,6 +422,15 @@ pub async fn login_submit(
         _ => false,
     };
     let bad = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    if let Err(secs) = state.login.throttle.hit(addr, Instant::now()) {
+        tracing::warn!(%addr, "sign-in throttled");
+        return try_later(
+            &state,
+            secs,
+            format!("登录尝试过于频繁，请 {secs} 秒后再试"),
+            username,
+        );
+    }
     if !csrf_ok {
         return login_response(
             &state,
@@ -198,10 +442,15 @@ pub async fn login_submit(
     if username.is_empty() || password.is_empty() || username.len() > 64 || password.len() > 200 {
         return login_response(&state, bad, Some("请输入用户名和密码".into()), username);
     }
-    match state.store.login(&username, &password).await? {
+    let hours = state.config.auth.session_hours;
+    match state
+        .store
+        .login(&state.login.guard, &username, &password)
+        .await?
+    {
         LoginOutcome::Ok(user) => {
-            let (token, _csrf) = state.store.create_session(user.id).await?;
-            let max_age = store::users::SESSION_HOURS * 3600;
+            let (token, _csrf) = state.store.create_session(user.id, hours).await?;
+            let max_age = hours.max(1) * 3600;
             let mut resp = Redirect::to("/").into_response();
             resp.headers_mut().append(
                 header::SET_COOKIE,
@@ -218,18 +467,30 @@ pub async fn login_submit(
             tracing::info!(user = %user.username, "signed in");
             Ok(resp)
         }
-        LoginOutcome::Invalid => {
-            login_response(&state, bad, Some("用户名或密码错误".into()), username)
-        }
-        LoginOutcome::Locked { until } => login_response(
+        LoginOutcome::Invalid => login_response(
             &state,
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            Some(format!(
-                "登录失败次数过多，账号已暂时锁定，请于 {} 后再试",
-                until.replace('T', " ").trim_end_matches('Z')
-            )),
+            bad,
+            Some("用户名或密码错误，或账号已停用".into()),
             username,
         ),
+        LoginOutcome::Locked { until } => try_later(
+            &state,
+            seconds_until(&state, &until),
+            format!(
+                "登录失败次数过多，账号已暂时锁定，请于 {} 后再试",
+                until.replace('T', " ").trim_end_matches('Z')
+            ),
+            username,
+        ),
+        LoginOutcome::Busy { retry_after_secs } => {
+            tracing::warn!(%addr, "every password check busy");
+            try_later(
+                &state,
+                retry_after_secs,
+                format!("登录的人较多，请 {retry_after_secs} 秒后再试"),
+                username,
+            )
+        }
     }
 }
 
@@ -251,4 +512,74 @@ pub async fn logout(
             .map_err(|e| AppError::Internal(Box::new(e)))?,
     );
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_counts_per_address_and_window() {
+        let t = Throttle::new(3, Duration::from_secs(60));
+        let start = Instant::now();
+        let a: IpAddr = "10.0.0.1".parse().expect("ip");
+        let b: IpAddr = "10.0.0.2".parse().expect("ip");
+        for _ in 0..3 {
+            assert_eq!(t.hit(a, start), Ok(()));
+        }
+        assert_eq!(t.hit(a, start + Duration::from_secs(15)), Err(45));
+        assert_eq!(t.hit(b, start), Ok(()), "another address has its own count");
+        assert_eq!(
+            t.hit(a, start + Duration::from_secs(60)),
+            Ok(()),
+            "a new window"
+        );
+        let off = Throttle::new(0, Duration::from_secs(60));
+        for _ in 0..100 {
+            assert_eq!(off.hit(a, start), Ok(()));
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses_count_per_network() {
+        let t = Throttle::new(1, Duration::from_secs(60));
+        let now = Instant::now();
+        let one: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let same_net: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let other_net: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(t.hit(one, now), Ok(()));
+        assert!(t.hit(same_net, now).is_err());
+        assert_eq!(t.hit(other_net, now), Ok(()));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
+        assert_eq!(
+            throttle_key(mapped),
+            "10.0.0.1".parse::<IpAddr>().expect("ip")
+        );
+    }
+
+    #[test]
+    fn the_throttle_stays_bounded() {
+        let t = Throttle::new(1, Duration::from_secs(60));
+        let now = Instant::now();
+        for i in 0..(Throttle::MAX_ADDRESSES as u32 + 10) {
+            let _ = t.hit(IpAddr::V4(Ipv4Addr::from(i)), now);
+        }
+        let seen = t.seen.lock().map(|m| m.len()).unwrap_or(usize::MAX);
+        assert!(seen <= Throttle::MAX_ADDRESSES, "{seen}");
+    }
+
+    #[test]
+    fn default_settings_are_valid_and_bad_ones_name_their_field() {
+        assert_eq!(AuthSettings::default().validate(), Ok(()));
+        let bad = AuthSettings {
+            session_hours: 0,
+            ..AuthSettings::default()
+        };
+        assert_eq!(bad.validate().map_err(|e| e.0), Err("session_hours"));
+        let bad = AuthSettings {
+            token_days: 100_000,
+            ..AuthSettings::default()
+        };
+        assert_eq!(bad.validate().map_err(|e| e.0), Err("token_days"));
+    }
 }

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod auth;
+pub use auth::AuthSettings;
 mod claim_pages;
 mod context;
 mod edges;
@@ -42,12 +43,15 @@ pub struct Config {
     pub stall: domain::project::StallRules,
     /// The value added assumed for a project without one.
     pub value_added: domain::project::ValueAddedRule,
+    /// Sign-in, sessions and tokens.
+    pub auth: AuthSettings,
 }
 
 pub(crate) struct Shared {
     pub store: Store,
     pub config: Config,
     pub uploads: locate_pages::PendingUploads,
+    pub login: auth::LoginLimits,
 }
 
 #[derive(Clone)]
@@ -70,10 +74,16 @@ impl App {
         Self {
             state: AppState(Arc::new(Shared {
                 store,
+                login: auth::LoginLimits::new(&config.auth),
                 config,
                 uploads: Default::default(),
             })),
         }
+    }
+
+    /// The guard of password checks (how many run at once, how many ran).
+    pub fn login_guard(&self) -> &store::users::LoginGuard {
+        &self.state.login.guard
     }
 
     pub fn router(&self) -> Router {
@@ -205,9 +215,13 @@ impl App {
                 }
             }
         });
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The peer address feeds the sign-in throttle.
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         sweeper.abort();
         served
     }
