@@ -20,6 +20,8 @@ mod locate_pages;
 mod pages;
 mod view;
 
+pub use locate_pages::{PendingUploads, UploadLimits};
+
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
