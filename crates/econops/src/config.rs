@@ -99,30 +99,67 @@ impl Default for ProjectsSection {
     }
 }
 
-/// Uploads and spreadsheet limits.
-///
-/// COORDINATOR: parsed and validated here; mapped onto the spreadsheet reader's limits (added
-/// by the upload-hardening work) in [`Settings::into_web_config`].
+/// Uploads waiting for confirmation and the limits every spreadsheet is read within
+/// (`web::UploadLimits` and `io::ReadLimits`; the defaults are theirs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UploadsSection {
     pub max_upload_mib: i64,
     pub max_pending_uploads: i64,
+    pub max_pending_per_user: i64,
+    pub max_pending_mib: i64,
+    pub pending_minutes: i64,
+    pub max_decompressed_mib: i64,
+    pub max_entry_mib: i64,
+    pub max_sheet_cells: i64,
     pub max_sheet_rows: i64,
     pub max_sheet_columns: i64,
-    pub max_cell_bytes: i64,
-    pub max_decompressed_mib: i64,
+    pub max_cell_chars: i64,
 }
+
+const MIB: u64 = 1024 * 1024;
 
 impl Default for UploadsSection {
     fn default() -> Self {
+        let u = web::UploadLimits::default();
+        let r = &u.read;
+        let mib = |bytes: u64| i64::try_from(bytes / MIB).unwrap_or(i64::MAX);
         Self {
-            max_upload_mib: 32,
-            max_pending_uploads: 32,
-            max_sheet_rows: 1_048_576,
-            max_sheet_columns: 256,
-            max_cell_bytes: 32_767,
-            max_decompressed_mib: 256,
+            max_upload_mib: mib(r.max_file_bytes),
+            max_pending_uploads: i64::try_from(u.total).unwrap_or(i64::MAX),
+            max_pending_per_user: i64::try_from(u.per_user).unwrap_or(i64::MAX),
+            max_pending_mib: mib(u.total_bytes),
+            pending_minutes: i64::try_from(u.ttl.as_secs() / 60).unwrap_or(i64::MAX),
+            max_decompressed_mib: mib(r.max_decompressed_bytes),
+            max_entry_mib: mib(r.max_entry_bytes),
+            max_sheet_cells: i64::try_from(r.max_cells).unwrap_or(i64::MAX),
+            max_sheet_rows: i64::from(r.max_rows),
+            max_sheet_columns: i64::from(r.max_columns),
+            max_cell_chars: i64::try_from(r.max_cell_chars).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+impl UploadsSection {
+    /// The web layer's limits; call after [`Settings::validate`] (every value is then in range).
+    fn limits(&self) -> web::UploadLimits {
+        let bytes = |mib: i64| u64::try_from(mib).unwrap_or(0).saturating_mul(MIB);
+        web::UploadLimits {
+            per_user: usize::try_from(self.max_pending_per_user).unwrap_or(1),
+            total: usize::try_from(self.max_pending_uploads).unwrap_or(1),
+            total_bytes: bytes(self.max_pending_mib),
+            ttl: std::time::Duration::from_secs(
+                u64::try_from(self.pending_minutes).unwrap_or(1) * 60,
+            ),
+            read: io::ReadLimits {
+                max_file_bytes: bytes(self.max_upload_mib),
+                max_decompressed_bytes: bytes(self.max_decompressed_mib),
+                max_entry_bytes: bytes(self.max_entry_mib),
+                max_cells: u64::try_from(self.max_sheet_cells).unwrap_or(1),
+                max_rows: u32::try_from(self.max_sheet_rows).unwrap_or(1),
+                max_columns: u32::try_from(self.max_sheet_columns).unwrap_or(1),
+                max_cell_chars: usize::try_from(self.max_cell_chars).unwrap_or(1),
+            },
         }
     }
 }
@@ -232,19 +269,36 @@ const DOCS: &[(&str, &str)] = &[
         "auth.concurrent_password_checks",
         "Password checks (about 20 MB each) running at once; 0 means one per processor core.",
     ),
-    ("uploads", "Uploads and spreadsheet limits."),
-    ("uploads.max_upload_mib", "Largest upload accepted, in MiB."),
+    ("uploads", "Uploads and the limits every spreadsheet is read within."),
+    (
+        "uploads.max_upload_mib",
+        "Largest file accepted, in MiB (the upload page and each file read).",
+    ),
     (
         "uploads.max_pending_uploads",
-        "Uploads waiting for confirmation at once (all users).",
+        "Uploads waiting for confirmation at once on the server; beyond it a new one is refused.",
     ),
-    ("uploads.max_sheet_rows", "Rows a sheet may declare or hold."),
-    ("uploads.max_sheet_columns", "Columns a sheet may declare or hold."),
-    ("uploads.max_cell_bytes", "Bytes one cell may hold."),
+    (
+        "uploads.max_pending_per_user",
+        "Uploads one user may have waiting; a new one replaces that user's oldest.",
+    ),
+    ("uploads.max_pending_mib", "Bytes of all waiting uploads together, in MiB."),
+    ("uploads.pending_minutes", "How long an upload waits for confirmation, in minutes."),
     (
         "uploads.max_decompressed_mib",
-        "Bytes an .xlsx may decompress to, in MiB.",
+        "Bytes all entries of an .xlsx may decompress to, in MiB (declared and actual).",
     ),
+    (
+        "uploads.max_entry_mib",
+        "Bytes one entry of an .xlsx (a sheet, the shared strings) may decompress to, in MiB.",
+    ),
+    (
+        "uploads.max_sheet_cells",
+        "Cells a table may hold in memory (each row counted as wide as its last cell).",
+    ),
+    ("uploads.max_sheet_rows", "Rows a sheet may declare or reach."),
+    ("uploads.max_sheet_columns", "Columns a sheet may declare or reach."),
+    ("uploads.max_cell_chars", "Characters one cell may hold (Excel's own limit is 32,767)."),
 ];
 
 fn doc(key: &str) -> Option<&'static str> {
@@ -358,36 +412,28 @@ impl Settings {
             .map_err(|(key, reason)| range(&format!("auth.{key}"), reason))?;
         let u = &self.uploads;
         int_in("uploads.max_upload_mib", u.max_upload_mib, 1, 1024)?;
-        int_in(
-            "uploads.max_pending_uploads",
-            u.max_pending_uploads,
-            1,
-            10_000,
-        )?;
+        int_in("uploads.max_pending_uploads", u.max_pending_uploads, 1, 10_000)?;
+        int_in("uploads.max_pending_per_user", u.max_pending_per_user, 1, 100)?;
+        int_in("uploads.max_pending_mib", u.max_pending_mib, 1, 65_536)?;
+        int_in("uploads.pending_minutes", u.pending_minutes, 1, 24 * 60)?;
+        int_in("uploads.max_decompressed_mib", u.max_decompressed_mib, 1, 16_384)?;
+        int_in("uploads.max_entry_mib", u.max_entry_mib, 1, 16_384)?;
+        int_in("uploads.max_sheet_cells", u.max_sheet_cells, 1, 100_000_000)?;
         int_in("uploads.max_sheet_rows", u.max_sheet_rows, 1, 1_048_576)?;
         int_in("uploads.max_sheet_columns", u.max_sheet_columns, 1, 16_384)?;
-        int_in("uploads.max_cell_bytes", u.max_cell_bytes, 1, 1 << 30)?;
-        int_in(
-            "uploads.max_decompressed_mib",
-            u.max_decompressed_mib,
-            1,
-            16_384,
-        )?;
+        int_in("uploads.max_cell_chars", u.max_cell_chars, 1, 32_767)?;
         Ok(())
     }
 
     /// The web application's settings.
     pub fn into_web_config(self) -> web::Config {
-        // COORDINATOR: `self.auth` and `self.uploads` are validated but not yet mapped: wire
-        // them here onto `web::auth::AuthSettings` and the upload/sheet limits once those
-        // fields exist in `web::Config`.
         let Settings {
             server,
             targets,
             warnings,
             projects,
             auth,
-            uploads: _,
+            uploads,
         } = self;
         web::Config {
             thresholds: ProgressThresholds {
@@ -411,6 +457,7 @@ impl Settings {
                 percent: projects.value_added_percent,
             },
             auth,
+            uploads: uploads.limits(),
         }
     }
 

@@ -24,6 +24,9 @@ pub(crate) fn column_letters(col: u32) -> String {
     out.iter().rev().collect()
 }
 
+/// A row's number as the user sees it (1-based) and its cells.
+type NumberedRow = (usize, Vec<Cell>);
+
 /// Reads the first worksheet with a non-empty cell.
 pub fn read_xlsx(name: &str, bytes: Vec<u8>, limits: &ReadLimits) -> Result<Table, ImportErrors> {
     crate::xlsx_guard::check(name, &bytes, limits)?;
@@ -45,7 +48,7 @@ fn read_sheet(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     sheet: &str,
     limits: &ReadLimits,
-) -> Result<Option<Vec<(usize, Vec<Cell>)>>, ImportErrors> {
+) -> Result<Option<Vec<NumberedRow>>, ImportErrors> {
     let too_big =
         |reason: String| ImportErrors::single(name, format!("工作表“{sheet}”过大：{reason}"));
     let unreadable =
@@ -154,7 +157,7 @@ fn read_sheet(
             limits.max_cells
         )));
     }
-    let mut rows: Vec<(usize, Vec<Cell>)> = Vec::new();
+    let mut rows: Vec<NumberedRow> = Vec::new();
     for (row, col, value) in cells {
         if rows.last().is_none_or(|(n, _)| *n != row as usize + 1) {
             rows.push((row as usize + 1, Vec::new()));

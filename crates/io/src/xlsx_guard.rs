@@ -97,11 +97,13 @@ pub fn check(name: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), Import
                     mib(limits.max_entry_bytes.min(limits.max_decompressed_bytes))
                 )))
             }
-            (_, Some(Overflow::Event)) => return Err(refuse(format!(
+            (_, Some(Overflow::Event)) => {
+                return Err(refuse(format!(
                 "工作表过大：内部文件“{entry_label}”中有一段内容超过 {}（单元格上限 {} 个字符）",
                 mib(limits.max_xml_event_bytes()),
                 limits.max_cell_chars
-            ))),
+            )))
+            }
             (Err(reason), None) => {
                 return Err(refuse(format!(
                     "无法打开工作簿：内部文件“{entry_label}”{reason}"

@@ -22,6 +22,8 @@ mod locate_pages;
 mod pages;
 mod view;
 
+pub use locate_pages::{PendingUploads, UploadLimits};
+
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
@@ -45,6 +47,8 @@ pub struct Config {
     pub value_added: domain::project::ValueAddedRule,
     /// Sign-in, sessions and tokens.
     pub auth: AuthSettings,
+    /// Uploads waiting for confirmation, and the limits every uploaded file is read within.
+    pub uploads: UploadLimits,
 }
 
 pub(crate) struct Shared {
@@ -75,8 +79,8 @@ impl App {
             state: AppState(Arc::new(Shared {
                 store,
                 login: auth::LoginLimits::new(&config.auth),
+                uploads: locate_pages::PendingUploads::new(config.uploads.clone()),
                 config,
-                uploads: Default::default(),
             })),
         }
     }
@@ -87,6 +91,11 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
+        // An upload form carries at most two files (the model's), plus the form's own fields.
+        let upload_body = usize::try_from(self.state.config.uploads.read.max_file_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(2)
+            .saturating_add(1024 * 1024);
         let pages = Router::new()
             .route("/", get(pages::overview))
             .route("/login", get(auth::login_page).post(auth::login_submit))
@@ -108,7 +117,7 @@ impl App {
                 "/locate/import",
                 get(locate_pages::import_page)
                     .post(locate_pages::import_upload)
-                    .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+                    .layer(axum::extract::DefaultBodyLimit::max(upload_body)),
             )
             .route("/locate/import/confirm", post(locate_pages::import_confirm))
             .route("/shortfalls/new", get(claim_pages::new_shortfall))

@@ -421,9 +421,40 @@ pub async fn indicator(
     Ok(respond(html, &ctx))
 }
 
-/// Uploaded files waiting for the user to confirm their import, by token.
+/// Uploaded files waiting for the user to confirm their import, by token, within
+/// [`UploadLimits`].
 #[derive(Default)]
-pub struct PendingUploads(pub std::sync::Mutex<HashMap<String, PendingUpload>>);
+pub struct PendingUploads {
+    pub limits: UploadLimits,
+    pending: std::sync::Mutex<HashMap<String, PendingUpload>>,
+}
+
+/// How many uploads may wait for confirmation, and how files are read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadLimits {
+    /// Most uploads one user may have waiting; a new one replaces that user's oldest.
+    pub per_user: usize,
+    /// Most uploads waiting on the whole server; beyond it a new upload is refused.
+    pub total: usize,
+    /// Most bytes of waiting uploads on the whole server; beyond it a new upload is refused.
+    pub total_bytes: u64,
+    /// How long an upload waits for confirmation.
+    pub ttl: std::time::Duration,
+    /// The limits every uploaded file is read within.
+    pub read: io::ReadLimits,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            per_user: 3,
+            total: 50,
+            total_bytes: 256 * 1024 * 1024,
+            ttl: std::time::Duration::from_secs(1800),
+            read: io::ReadLimits::default(),
+        }
+    }
+}
 
 pub struct PendingUpload {
     pub user_id: i64,
@@ -434,27 +465,87 @@ pub struct PendingUpload {
     pub created: std::time::Instant,
 }
 
+impl PendingUpload {
+    fn bytes(&self) -> u64 {
+        self.files.iter().map(|(_, b)| b.len() as u64).sum()
+    }
+}
+
 impl PendingUploads {
-    /// Keeps an upload for 30 minutes; returns its token.
-    pub fn put(&self, upload: PendingUpload) -> String {
-        let token = store::users::new_token("u_");
-        if let Ok(mut map) = self.0.lock() {
-            map.retain(|_, u| u.created.elapsed() < std::time::Duration::from_secs(1800));
-            map.insert(token.clone(), upload);
+    pub fn new(limits: UploadLimits) -> Self {
+        Self {
+            limits,
+            pending: Default::default(),
         }
-        token
+    }
+
+    /// Keeps an upload until it expires; returns its token, or why it cannot wait (the server
+    /// holds too many uploads already).
+    pub fn put(&self, upload: PendingUpload) -> Result<String, String> {
+        let mut map = self
+            .pending
+            .lock()
+            .map_err(|_| "上传暂存区不可用，请稍后重试".to_string())?;
+        let ttl = self.limits.ttl;
+        map.retain(|_, u| u.created.elapsed() < ttl);
+        // The user's own oldest uploads make room for the new one: only the last preview counts.
+        loop {
+            let mine: Vec<(&String, std::time::Instant)> = map
+                .iter()
+                .filter(|(_, u)| u.user_id == upload.user_id)
+                .map(|(t, u)| (t, u.created))
+                .collect();
+            if mine.len() < self.limits.per_user.max(1) {
+                break;
+            }
+            let Some(oldest) = mine
+                .iter()
+                .min_by_key(|(_, c)| *c)
+                .map(|(t, _)| (*t).clone())
+            else {
+                break;
+            };
+            map.remove(&oldest);
+        }
+        let held: u64 = map.values().map(PendingUpload::bytes).sum();
+        if map.len() >= self.limits.total {
+            return Err(format!(
+                "服务器上待确认的上传已有 {} 个（上限 {}），请稍后再上传",
+                map.len(),
+                self.limits.total
+            ));
+        }
+        if held.saturating_add(upload.bytes()) > self.limits.total_bytes {
+            return Err(format!(
+                "服务器上待确认的上传已占用 {} MiB（上限 {} MiB），请稍后再上传",
+                held / (1024 * 1024),
+                self.limits.total_bytes / (1024 * 1024)
+            ));
+        }
+        let token = store::users::new_token("u_");
+        map.insert(token.clone(), upload);
+        Ok(token)
     }
 
     pub fn take(&self, token: &str, user_id: i64) -> Option<PendingUpload> {
-        let mut map = self.0.lock().ok()?;
-        let found = map.get(token).is_some_and(|u| {
-            u.user_id == user_id && u.created.elapsed() < std::time::Duration::from_secs(1800)
-        });
+        let mut map = self.pending.lock().ok()?;
+        let found = map
+            .get(token)
+            .is_some_and(|u| u.user_id == user_id && u.created.elapsed() < self.limits.ttl);
         if found {
             map.remove(token)
         } else {
             None
         }
+    }
+
+    /// How many uploads wait now (expired ones included until the next upload sweeps them).
+    pub fn len(&self) -> usize {
+        self.pending.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -531,7 +622,11 @@ async fn run_import(
 ) -> Result<(crate::importing::ImportSummary, Vec<io::Table>), crate::importing::ImportError> {
     let mut tables = Vec::new();
     for (name, bytes) in files {
-        tables.push(io::table::read_bytes(name, bytes.clone())?);
+        tables.push(io::table::read_bytes_with(
+            name,
+            bytes.clone(),
+            &state.uploads.limits.read,
+        )?);
     }
     let actor = user.actor();
     let summary = match kind {
@@ -666,13 +761,39 @@ pub async fn import_upload(
     match run_import(&state, &user, &kind, &region, year, &chosen, false).await {
         Ok((summary, tables)) => {
             let first = &tables[0];
+            let file_names = chosen
+                .iter()
+                .map(|c| c.0.clone())
+                .collect::<Vec<_>>()
+                .join("、");
+            let token = match state.uploads.put(PendingUpload {
+                user_id: user.user.id,
+                kind: kind.clone(),
+                files: chosen,
+                region,
+                year,
+                created: std::time::Instant::now(),
+            }) {
+                Ok(token) => token,
+                Err(problem) => {
+                    let html = ImportTemplate {
+                        layout,
+                        kind,
+                        year,
+                        errors: vec![],
+                        problem: Some(problem),
+                        preview: None,
+                        done: None,
+                    }
+                    .render()?;
+                    return Ok(
+                        (axum::http::StatusCode::TOO_MANY_REQUESTS, Html(html)).into_response()
+                    );
+                }
+            };
             let preview = Preview {
                 summary: summary.message.clone(),
-                file: chosen
-                    .iter()
-                    .map(|c| c.0.clone())
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                file: file_names,
                 headers: first.headers.clone(),
                 rows: first
                     .rows
@@ -681,14 +802,7 @@ pub async fn import_upload(
                     .map(|r| r.cells.iter().map(cell_text).collect())
                     .collect(),
                 total: first.rows.len(),
-                token: state.uploads.put(PendingUpload {
-                    user_id: user.user.id,
-                    kind: kind.clone(),
-                    files: chosen,
-                    region,
-                    year,
-                    created: std::time::Instant::now(),
-                }),
+                token,
             };
             let html = ImportTemplate {
                 layout,
@@ -951,4 +1065,80 @@ pub async fn save_model(
     .await?;
     tx.commit().await?;
     Ok(axum::response::Redirect::to("/locate#model").into_response())
+}
+
+#[cfg(test)]
+mod upload_tests {
+    use super::*;
+
+    fn upload(user_id: i64, bytes: usize) -> PendingUpload {
+        PendingUpload {
+            user_id,
+            kind: "observations".into(),
+            files: vec![("a.csv".into(), vec![b'x'; bytes])],
+            region: "370281".into(),
+            year: 2025,
+            created: std::time::Instant::now(),
+        }
+    }
+
+    #[test]
+    fn a_user_keeps_at_most_per_user_uploads_the_oldest_making_room() {
+        let uploads = PendingUploads::new(UploadLimits {
+            per_user: 2,
+            ..UploadLimits::default()
+        });
+        let first = uploads.put(upload(1, 10)).expect("first");
+        let second = uploads.put(upload(1, 10)).expect("second");
+        let third = uploads.put(upload(1, 10)).expect("third");
+        let other = uploads.put(upload(2, 10)).expect("another user");
+        assert_eq!(uploads.len(), 3);
+        assert!(uploads.take(&first, 1).is_none(), "the oldest made room");
+        assert!(uploads.take(&second, 1).is_some());
+        assert!(
+            uploads.take(&third, 2).is_none(),
+            "only its own user takes it"
+        );
+        assert!(uploads.take(&third, 1).is_some());
+        assert!(uploads.take(&other, 2).is_some());
+        assert!(uploads.is_empty());
+    }
+
+    #[test]
+    fn the_server_refuses_uploads_beyond_its_count_and_bytes() {
+        let uploads = PendingUploads::new(UploadLimits {
+            total: 2,
+            total_bytes: 100,
+            ..UploadLimits::default()
+        });
+        uploads.put(upload(1, 10)).expect("first");
+        uploads.put(upload(2, 10)).expect("second");
+        let refused = uploads.put(upload(3, 10)).expect_err("full");
+        assert!(
+            refused.contains("待确认的上传已有 2 个（上限 2）"),
+            "{refused}"
+        );
+        let uploads = PendingUploads::new(UploadLimits {
+            total_bytes: 100,
+            ..UploadLimits::default()
+        });
+        uploads.put(upload(1, 60)).expect("first");
+        let refused = uploads.put(upload(2, 60)).expect_err("too many bytes");
+        assert!(refused.contains("已占用"), "{refused}");
+        assert_eq!(uploads.len(), 1);
+    }
+
+    #[test]
+    fn expired_uploads_are_gone_and_make_room() {
+        let uploads = PendingUploads::new(UploadLimits {
+            total: 1,
+            ttl: std::time::Duration::ZERO,
+            ..UploadLimits::default()
+        });
+        let token = uploads.put(upload(1, 10)).expect("first");
+        assert!(uploads.take(&token, 1).is_none(), "expired");
+        uploads
+            .put(upload(2, 10))
+            .expect("the expired one was swept");
+    }
 }

@@ -271,7 +271,7 @@ pub fn hand_zip(entries: &[RawEntry]) -> Vec<u8> {
             h.extend((e.name.len() as u16).to_le_bytes());
             h.extend(0u16.to_le_bytes());
             if central {
-                h.extend([0u8; 8]);
+                h.extend([0u8; 6]); // comment length, disk, internal attributes
                 h.extend(0u32.to_le_bytes());
                 h.extend(offset.to_le_bytes());
             }
