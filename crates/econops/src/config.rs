@@ -412,11 +412,26 @@ impl Settings {
             .map_err(|(key, reason)| range(&format!("auth.{key}"), reason))?;
         let u = &self.uploads;
         int_in("uploads.max_upload_mib", u.max_upload_mib, 1, 1024)?;
-        int_in("uploads.max_pending_uploads", u.max_pending_uploads, 1, 10_000)?;
-        int_in("uploads.max_pending_per_user", u.max_pending_per_user, 1, 100)?;
+        int_in(
+            "uploads.max_pending_uploads",
+            u.max_pending_uploads,
+            1,
+            10_000,
+        )?;
+        int_in(
+            "uploads.max_pending_per_user",
+            u.max_pending_per_user,
+            1,
+            100,
+        )?;
         int_in("uploads.max_pending_mib", u.max_pending_mib, 1, 65_536)?;
         int_in("uploads.pending_minutes", u.pending_minutes, 1, 24 * 60)?;
-        int_in("uploads.max_decompressed_mib", u.max_decompressed_mib, 1, 16_384)?;
+        int_in(
+            "uploads.max_decompressed_mib",
+            u.max_decompressed_mib,
+            1,
+            16_384,
+        )?;
         int_in("uploads.max_entry_mib", u.max_entry_mib, 1, 16_384)?;
         int_in("uploads.max_sheet_cells", u.max_sheet_cells, 1, 100_000_000)?;
         int_in("uploads.max_sheet_rows", u.max_sheet_rows, 1, 1_048_576)?;

@@ -407,7 +407,10 @@ async fn responses_with_user_data_are_not_stored(dialect: Dialect) {
         .await
         .expect("asset");
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(header(&resp, "cache-control"), "public, max-age=3600");
+    assert!(
+        header(&resp, "cache-control").starts_with("public, max-age="),
+        "assets keep their own caching"
+    );
 }
 
 async fn framework_refusals_answer_like_the_application(dialect: Dialect) {

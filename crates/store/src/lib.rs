@@ -13,6 +13,7 @@ pub mod land;
 pub mod locate;
 mod migrate;
 pub mod reference;
+pub mod staging;
 pub mod targets;
 pub mod testing;
 pub mod users;
@@ -308,11 +309,17 @@ impl Store {
 
     /// Starts a write transaction. Commit it with [`WriteTx::commit`]; dropping it rolls back.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        let guard = match self.dialect {
-            Dialect::Sqlite => Some(self.write_lock.clone().lock_owned().await),
-            Dialect::Postgres => None,
+        let (guard, tx) = match self.dialect {
+            // `BEGIN IMMEDIATE` takes SQLite's write lock at once (waiting out `busy_timeout`
+            // if another process or a connection still rolling back holds it): a deferred
+            // transaction that reads first and writes later can instead fail at once with
+            // SQLITE_BUSY when it tries to upgrade its read snapshot.
+            Dialect::Sqlite => {
+                let guard = self.write_lock.clone().lock_owned().await;
+                (Some(guard), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Dialect::Postgres => (None, self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
         Ok(WriteTx {
             tx,
             dialect: self.dialect,

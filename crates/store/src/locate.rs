@@ -295,6 +295,19 @@ impl WriteTx {
             // then reject the next chunk's float8. Prepare afresh each time (see decisions.md).
             query.persistent(false).execute(self.conn()).await?;
         }
+        self.audit_observation_import(actor, region, rows, source)
+            .await?;
+        Ok(rows.len())
+    }
+
+    /// The audit entry of an observations import: one per file, whichever way it was written.
+    pub(crate) async fn audit_observation_import(
+        &mut self,
+        actor: &Actor,
+        region: &str,
+        rows: &[NewObservation],
+        source: &str,
+    ) -> Result<()> {
         let periods: std::collections::BTreeSet<String> =
             rows.iter().map(|r| r.period.to_string()).collect();
         self.audit(
@@ -319,7 +332,7 @@ impl WriteTx {
             },
         )
         .await?;
-        Ok(rows.len())
+        Ok(())
     }
 
     /// Makes a new version of a region's accounting model for a year.

@@ -47,6 +47,7 @@ on_both!(
     parallel_project_edits_and_moves_are_serialised,
     parallel_upserts_of_a_new_remedy_make_one,
     parallel_wrong_passwords_never_unlock_the_right_one,
+    staged_imports_publish_whole_or_leave_nothing,
     a_right_password_racing_wrong_ones_gets_no_extra_guesses,
     password_checks_are_bounded_and_excess_waits_then_is_busy,
     password_change_disable_revoke_and_expiry_end_credentials,
@@ -1340,6 +1341,7 @@ async fn parallel_upserts_of_a_new_remedy_make_one(dialect: Dialect) {
         .await
         .expect("count");
     assert_eq!(n, 1);
+}
 
 /// A town user "jiaoxi" with the password "right password"; returns the user's id.
 async fn seed_user(store: &Store) -> i64 {
@@ -1704,5 +1706,85 @@ async fn password_change_disable_revoke_and_expiry_end_credentials(dialect: Dial
             .filter(|a| a.entity == "api_token" && a.action == "revoke")
             .count(),
         3
+    );
+}
+
+/// A large import is staged in chunks and published at once; one that fails after some chunks
+/// were staged leaves nothing behind, neither observations nor staged rows nor an audit entry.
+async fn staged_imports_publish_whole_or_leave_nothing(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.upsert_indicator(&actor(), &indicator("va", None))
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    let count = |store: Store| async move {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM observations")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        n
+    };
+    let audits = |store: Store| async move {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'observations' AND action = 'import'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+        n
+    };
+    let rows = store::staging::ROWS_PER_CHUNK * 2 + 7;
+    let mut good: Vec<_> = (0..rows)
+        .map(|i| {
+            obs(
+                "2025-09",
+                "va",
+                Some(i as f64),
+                if i % 3 == 0 { None } else { Some(5.0) },
+            )
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let n = store
+        .import_observations(&actor(), "370281", &good, "big.csv", &mut |done, total| {
+            seen.push((done, total))
+        })
+        .await
+        .expect("import");
+    assert_eq!(n, rows);
+    assert_eq!(count(store.clone()).await, rows as i64);
+    assert_eq!(store.staged_rows().await.expect("staged"), 0);
+    assert_eq!(
+        audits(store.clone()).await,
+        1,
+        "one audit entry for the file"
+    );
+    assert_eq!(seen.len(), 3, "progress after each chunk: {seen:?}");
+    assert_eq!(seen.last(), Some(&(rows, rows)));
+
+    // The last chunk names an indicator that does not exist: the first two chunks were staged
+    // and committed, then the batch is abandoned and nothing of it is visible.
+    good.last_mut().expect("row").indicator = "nonexistent".into();
+    let failed = store
+        .import_observations(&actor(), "370281", &good, "bad.csv", &mut |_, _| {})
+        .await;
+    assert!(
+        failed.is_err(),
+        "a row the database refuses fails the import"
+    );
+    assert_eq!(count(store.clone()).await, rows as i64, "nothing published");
+    assert_eq!(
+        store.staged_rows().await.expect("staged"),
+        0,
+        "staging cleared"
+    );
+    assert_eq!(
+        audits(store.clone()).await,
+        1,
+        "no audit entry for the failed file"
     );
 }

@@ -47,9 +47,13 @@ fn json_problem(rejection: &JsonRejection) -> String {
         JsonRejection::MissingJsonContentType(_) => {
             "请求体须为 JSON（Content-Type: application/json）".into()
         }
-        JsonRejection::JsonSyntaxError(e) => format!("JSON 语法错误：{}", e.body_text()),
-        JsonRejection::JsonDataError(e) => format!("JSON 字段错误：{}", e.body_text()),
-        other => format!("无法读取请求体：{}", other.body_text()),
+        // The parser's own (English) text is only mined for the field's name.
+        JsonRejection::JsonSyntaxError(_) => "JSON 语法错误：请求体不是有效的 JSON".into(),
+        JsonRejection::JsonDataError(e) => format!(
+            "JSON 字段错误：{}",
+            crate::edges::refusal_message(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text())
+        ),
+        _ => "无法读取请求体".into(),
     }
 }
 
@@ -64,7 +68,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             Ok(Query(v)) => Ok(ApiQuery(v)),
             Err(rejection) => Err(problem(
                 StatusCode::BAD_REQUEST,
-                &format!("无法读取查询参数：{}", rejection.body_text()),
+                &crate::edges::refusal_message(StatusCode::BAD_REQUEST, &rejection.body_text()),
             )),
         }
     }

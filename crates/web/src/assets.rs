@@ -56,11 +56,11 @@ impl Asset {
         self.gzip.get_or_init(|| {
             let mut encoder =
                 flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            // Writing to a Vec cannot fail; fall back to no body change if it ever did.
-            match encoder.write_all(self.body).and_then(|_| encoder.finish()) {
-                Ok(bytes) => bytes,
-                Err(_) => Vec::new(),
-            }
+            // Writing to a Vec cannot fail; an empty result is served uncompressed instead.
+            encoder
+                .write_all(self.body)
+                .and_then(|_| encoder.finish())
+                .unwrap_or_default()
         })
     }
 

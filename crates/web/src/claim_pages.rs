@@ -913,15 +913,14 @@ pub(crate) async fn read_progress(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::bad(format!("上传内容无法读取：{}", e.body_text())))?
+        .map_err(|_| AppError::bad("上传内容无法读取（文件可能超过大小上限，或上传中断）"))?
     {
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(|f| f.to_string()) {
             Some(file_name) if !file_name.is_empty() => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::bad(format!("附件无法读取：{}", e.body_text())))?;
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::bad("附件无法读取（文件可能超过大小上限，或上传中断）")
+                })?;
                 if bytes.is_empty() {
                     continue;
                 }
@@ -958,10 +957,9 @@ pub(crate) async fn read_progress(
             }
             Some(_) => {}
             None => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::bad(format!("表单无法读取：{}", e.body_text())))?;
+                let text = field.text().await.map_err(|_| {
+                    AppError::bad("表单无法读取（文件可能超过大小上限，或上传中断）")
+                })?;
                 fields.insert(name, text);
             }
         }

@@ -52,7 +52,7 @@ pub(crate) async fn uniform_refusals(req: Request, next: Next) -> Response {
 
 /// A Chinese sentence for a framework refusal; the English cause is only mined for the name
 /// of the parameter or field concerned.
-fn refusal_message(status: StatusCode, cause: &str) -> String {
+pub(crate) fn refusal_message(status: StatusCode, cause: &str) -> String {
     let named = |marker: &str| {
         let start = cause.find(marker)? + marker.len();
         let end = cause[start..].find('`')?;

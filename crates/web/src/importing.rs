@@ -204,10 +204,11 @@ pub async fn observations(
                 last_year_total: r.last_year_total,
             })
             .collect();
-        let mut tx = store.begin_write().await?;
-        tx.add_observations(actor, region, &new, &table.file)
+        // Staged in bounded chunks and published at once: the server keeps answering while a
+        // large file loads (store::staging).
+        store
+            .import_observations(actor, region, &new, &table.file, progress)
             .await?;
-        tx.commit().await?;
     }
     Ok(ImportSummary {
         rows: rows.len(),

@@ -694,24 +694,22 @@ pub async fn import_upload(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::bad(format!("上传内容无法读取：{}", e.body_text())))?
+        .map_err(|_| AppError::bad("上传内容无法读取（文件可能超过大小上限，或上传中断）"))?
     {
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(|f| f.to_string()) {
             Some(file_name) => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::bad(format!("文件无法读取：{}", e.body_text())))?;
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::bad("文件无法读取（文件可能超过大小上限，或上传中断）")
+                })?;
                 if !bytes.is_empty() {
                     files.push((name, file_name, bytes.to_vec()));
                 }
             }
             None => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::bad(format!("表单无法读取：{}", e.body_text())))?;
+                let text = field.text().await.map_err(|_| {
+                    AppError::bad("表单无法读取（文件可能超过大小上限，或上传中断）")
+                })?;
                 fields.insert(name, text);
             }
         }
