@@ -334,6 +334,40 @@ impl Store {
     }
 }
 
+/// `INSERT … VALUES` with `rows` tuples of `columns` parameters each, for statements that write
+/// many rows at once. SQLite binds plain `?` by position (numbered parameters are looked up by
+/// name, quadratic in the parameters of one statement); PostgreSQL takes only `$N`.
+pub(crate) fn multi_row_insert(
+    head: &str,
+    rows: usize,
+    columns: usize,
+    dialect: Dialect,
+) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * columns * 6);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 1..=columns {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            match dialect {
+                Dialect::Sqlite => sql.push('?'),
+                Dialect::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(i * columns + k).to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// A write transaction. Its operations (defined beside the tables they touch) each append an
 /// audit entry in the same transaction.
 pub struct WriteTx {
@@ -407,6 +441,18 @@ mod tests {
         assert!(DbUrl::parse("mysql://x").is_err());
         assert!(DbUrl::parse("").is_err());
         assert!(DbUrl::parse("a.db?mode=ro").is_err());
+    }
+
+    #[test]
+    fn multi_row_inserts_number_postgres_parameters_and_use_plain_ones_on_sqlite() {
+        assert_eq!(
+            multi_row_insert("INSERT INTO t (a, b)", 2, 2, Dialect::Postgres),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            multi_row_insert("INSERT INTO t (a, b)", 2, 2, Dialect::Sqlite),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
     }
 
     #[test]

@@ -245,37 +245,16 @@ impl WriteTx {
         source: &str,
     ) -> Result<usize> {
         let at = self.at.clone();
-        // SQLite (and sqlx binding to it) looks every numbered or named parameter up in a list,
-        // quadratic in the parameters of one statement; plain `?` is bound by position.
-        // PostgreSQL takes only `$N`.
-        let sqlite = self.dialect == crate::Dialect::Sqlite;
         // Many rows per statement: an import holds the write lock for as short a time as
-        // possible (docs/performance.md). 11 parameters a row stays far below both databases'
-        // limits on parameters per statement.
+        // possible (docs/performance.md).
         for chunk in rows.chunks(OBSERVATIONS_PER_STATEMENT) {
-            let mut sql = String::from(
-                "INSERT INTO observations (region_code, period, year, end_month, indicator, ytd_value, ytd_growth, \
-                 last_year_total, source, recorded_by_name, recorded_at) VALUES ",
+            let sql = crate::multi_row_insert(
+                "INSERT INTO observations (region_code, period, year, end_month, indicator, ytd_value, \
+                 ytd_growth, last_year_total, source, recorded_by_name, recorded_at)",
+                chunk.len(),
+                11,
+                self.dialect,
             );
-            for i in 0..chunk.len() {
-                let n = i * 11;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                for k in 1..=11 {
-                    if k > 1 {
-                        sql.push_str(", ");
-                    }
-                    if sqlite {
-                        sql.push('?');
-                    } else {
-                        sql.push('$');
-                        sql.push_str(&(n + k).to_string());
-                    }
-                }
-                sql.push(')');
-            }
             let mut query = sqlx::query(&sql);
             for r in chunk {
                 query = query

@@ -8,7 +8,7 @@
 //! fails the batch is abandoned and its rows removed: the import stays all-or-nothing.
 
 use crate::locate::NewObservation;
-use crate::{Actor, Dialect, Result, Store, StoreError};
+use crate::{Actor, Result, Store, StoreError};
 
 /// Rows written per staging transaction: short enough that the write lock is held for a few
 /// tens of milliseconds, large enough that a big file needs few transactions.
@@ -64,35 +64,17 @@ impl Store {
         source: &str,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<usize> {
-        let sqlite = self.dialect == Dialect::Sqlite;
         let mut staged = 0usize;
         for chunk in rows.chunks(ROWS_PER_CHUNK) {
             let mut tx = self.begin_write().await?;
             for part in chunk.chunks(ROWS_PER_STATEMENT) {
-                let mut sql = String::from(
+                let sql = crate::multi_row_insert(
                     "INSERT INTO observation_staging (batch_id, seq, period, year, end_month, \
-                     indicator, ytd_value, ytd_growth, last_year_total) VALUES ",
+                     indicator, ytd_value, ytd_growth, last_year_total)",
+                    part.len(),
+                    9,
+                    self.dialect,
                 );
-                for i in 0..part.len() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push('(');
-                    for k in 1..=9 {
-                        if k > 1 {
-                            sql.push_str(", ");
-                        }
-                        // SQLite binds plain `?` by position (numbered ones are looked up, quadratic
-                        // in the parameters of a statement); PostgreSQL takes only `$N`.
-                        if sqlite {
-                            sql.push('?');
-                        } else {
-                            sql.push('$');
-                            sql.push_str(&(i * 9 + k).to_string());
-                        }
-                    }
-                    sql.push(')');
-                }
                 let mut query = sqlx::query(&sql);
                 for (i, r) in part.iter().enumerate() {
                     let seq = i64::try_from(staged + i)
