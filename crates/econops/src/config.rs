@@ -451,26 +451,28 @@ impl Settings {
             uploads,
         } = self;
         web::Config {
-            thresholds: ProgressThresholds {
-                cumulative_watch_pp: targets.cumulative_watch_pp,
-                cumulative_alarm_pp: targets.cumulative_alarm_pp,
-                level_rate_watch_pp: targets.level_rate_watch_pp,
-                level_shortfall_watch_pct: targets.level_shortfall_watch_pct,
+            rules: workflow::Settings {
+                thresholds: ProgressThresholds {
+                    cumulative_watch_pp: targets.cumulative_watch_pp,
+                    cumulative_alarm_pp: targets.cumulative_alarm_pp,
+                    level_rate_watch_pp: targets.level_rate_watch_pp,
+                    level_shortfall_watch_pct: targets.level_shortfall_watch_pct,
+                },
+                warning_rules: WarningRules {
+                    red_on_negative_growth: warnings.red_on_negative_growth,
+                    yellow_below_target_pp: warnings.yellow_below_target_pp,
+                    red_below_target_pp: warnings.red_below_target_pp,
+                    red_shortfall_gdp_pp: warnings.red_shortfall_gdp_pp,
+                },
+                stall: StallRules {
+                    watch_days: projects.stall_watch_days,
+                    alarm_days: projects.stall_alarm_days,
+                },
+                value_added: domain::project::ValueAddedRule {
+                    percent: projects.value_added_percent,
+                },
             },
             secure_cookies: server.secure_cookies,
-            warning_rules: WarningRules {
-                red_on_negative_growth: warnings.red_on_negative_growth,
-                yellow_below_target_pp: warnings.yellow_below_target_pp,
-                red_below_target_pp: warnings.red_below_target_pp,
-                red_shortfall_gdp_pp: warnings.red_shortfall_gdp_pp,
-            },
-            stall: StallRules {
-                watch_days: projects.stall_watch_days,
-                alarm_days: projects.stall_alarm_days,
-            },
-            value_added: domain::project::ValueAddedRule {
-                percent: projects.value_added_percent,
-            },
             auth,
             uploads: uploads.limits(),
         }

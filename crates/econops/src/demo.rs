@@ -33,7 +33,7 @@ pub enum DemoError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error("demo statistics: {0}")]
-    Import(#[from] web::importing::ImportError),
+    Workflow(#[from] workflow::Error),
     #[error("demo statistics: {0}")]
     Rejected(#[from] io::ImportErrors),
 }
@@ -537,7 +537,7 @@ async fn load_claims(
     use store::claim::{NewLead, NewTask};
     let actor = Actor::system("demo");
     let remedies = io::table::read_csv("remedies.csv", CLAIM_REMEDIES.as_bytes())?;
-    web::importing::remedies(store, &actor, region, &remedies, true).await?;
+    workflow::imports::remedies(store, &actor, region, &remedies, true).await?;
 
     let people = store.people(region).await?;
     let towns = store.towns(region).await?;
@@ -574,7 +574,7 @@ async fn load_claims(
     let period = domain::Period::month(year, 9).map_err(|e| DemoError::Invalid(e.to_string()))?;
     let rules = analytics::WarningRules::default();
     let smart = track("智能家电");
-    let industry_shortfall = web::locate::open_shortfall(
+    let industry_shortfall = workflow::locate::open_shortfall(
         store,
         &rules,
         &actor,
@@ -586,7 +586,7 @@ async fn load_claims(
     )
     .await
     .map_err(|e| DemoError::Invalid(e.to_string()))?;
-    let housing_shortfall = web::locate::open_shortfall(
+    let housing_shortfall = workflow::locate::open_shortfall(
         store,
         &rules,
         &actor,
@@ -828,12 +828,12 @@ async fn load_statistics(store: &Store, region: &str, year: i32) -> Result<(), D
     let actor = Actor::system("demo");
     let csv = |name: &str, text: &str| io::table::read_csv(name, text.as_bytes());
     let indicators = csv("indicators.csv", LOCATE_INDICATORS)?;
-    web::importing::indicators(store, &actor, &indicators, Some((region, year)), true).await?;
+    workflow::imports::indicators(store, &actor, &indicators, Some((region, year)), true).await?;
     let industries = csv("industries.csv", LOCATE_INDUSTRIES)?;
     let drivers = csv("drivers.csv", LOCATE_DRIVERS)?;
-    web::importing::model(store, &actor, region, year, &industries, &drivers, true).await?;
+    workflow::imports::model(store, &actor, region, year, &industries, &drivers, true).await?;
     let observations = csv("observations.csv", LOCATE_OBSERVATIONS)?;
-    web::importing::observations(store, &actor, region, &observations, true, &mut |_, _| {})
+    workflow::imports::observations(store, &actor, region, &observations, true, &mut |_, _| {})
         .await?;
     Ok(())
 }

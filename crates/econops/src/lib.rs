@@ -343,11 +343,9 @@ pub enum CliError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
-    Import(#[from] web::importing::ImportError),
+    Workflow(#[from] workflow::Error),
     #[error("{0}")]
     Rejected(#[from] io::ImportErrors),
-    #[error("{0}")]
-    Locate(#[from] web::locate::LocateError),
     #[error("{0}")]
     Config(#[from] config::ConfigError),
 }
@@ -548,7 +546,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             let store = Store::open(&db.db).await?;
-            let report = web::locate::build_report(
+            let report = workflow::locate::build_report(
                 &store,
                 &region,
                 period,
@@ -616,7 +614,7 @@ fn progress_printer() -> impl FnMut(usize, usize) + Send {
     }
 }
 
-fn summary(s: &web::importing::ImportSummary) {
+fn summary(s: &workflow::imports::ImportSummary) {
     if s.written {
         println!("导入成功：{}", s.message);
     } else {
@@ -637,7 +635,9 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             let table = io::table::read(&file)?;
             let store = Store::open(&db.db).await?;
             let targets = region.as_deref().zip(year);
-            summary(&web::importing::indicators(&store, &actor, &table, targets, !dry_run).await?);
+            summary(
+                &workflow::imports::indicators(&store, &actor, &table, targets, !dry_run).await?,
+            );
         }
         ImportCommand::Model {
             region,
@@ -650,7 +650,7 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             let (industries, drivers) = (io::table::read(&industries)?, io::table::read(&drivers)?);
             let store = Store::open(&db.db).await?;
             summary(
-                &web::importing::model(
+                &workflow::imports::model(
                     &store,
                     &actor,
                     &region,
@@ -671,7 +671,7 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             let table = io::table::read(&file)?;
             let store = Store::open(&db.db).await?;
             summary(
-                &web::importing::projects(
+                &workflow::imports::projects(
                     &store,
                     &actor,
                     &region,
@@ -690,7 +690,7 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
         } => {
             let table = io::table::read(&file)?;
             let store = Store::open(&db.db).await?;
-            summary(&web::importing::remedies(&store, &actor, &region, &table, !dry_run).await?);
+            summary(&workflow::imports::remedies(&store, &actor, &region, &table, !dry_run).await?);
         }
         ImportCommand::Observations {
             file,
@@ -702,7 +702,7 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             let store = Store::open(&db.db).await?;
             let mut progress = progress_printer();
             summary(
-                &web::importing::observations(
+                &workflow::imports::observations(
                     &store,
                     &actor,
                     &region,

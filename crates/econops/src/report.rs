@@ -1,7 +1,7 @@
 //! Plain-text renderings for the terminal, in Chinese, aligned for CJK characters (which take
 //! two columns).
 
-use web::locate::LocateReport;
+use workflow::locate::LocateReport;
 
 /// Display width: CJK and full-width characters take two columns.
 fn width(s: &str) -> usize {

@@ -51,10 +51,10 @@ fn the_example_file_is_the_defaults_and_explains_every_key() {
     // The web settings a default file gives are the application's defaults.
     let web = Settings::default().into_web_config();
     let default = web::Config::default();
-    assert_eq!(web.thresholds, default.thresholds);
-    assert_eq!(web.warning_rules, default.warning_rules);
-    assert_eq!(web.stall, default.stall);
-    assert_eq!(web.value_added, default.value_added);
+    assert_eq!(web.rules.thresholds, default.rules.thresholds);
+    assert_eq!(web.rules.warning_rules, default.rules.warning_rules);
+    assert_eq!(web.rules.stall, default.rules.stall);
+    assert_eq!(web.rules.value_added, default.rules.value_added);
     assert_eq!(web.secure_cookies, default.secure_cookies);
 }
 
@@ -80,17 +80,20 @@ value_added_percent = 25
 "#;
     let web = Settings::parse(text).expect("valid").into_web_config();
     assert!(web.secure_cookies);
-    assert_eq!(web.thresholds.cumulative_watch_pp, 5.0);
-    assert_eq!(web.thresholds.cumulative_alarm_pp, 20.0);
-    assert_eq!(web.thresholds.level_rate_watch_pp, 0.5);
-    assert_eq!(web.thresholds.level_shortfall_watch_pct, 7.5);
-    assert!(!web.warning_rules.red_on_negative_growth);
-    assert_eq!(web.warning_rules.yellow_below_target_pp, 0.5);
-    assert_eq!(web.warning_rules.red_below_target_pp, 3.0);
-    assert_eq!(web.warning_rules.red_shortfall_gdp_pp, 0.4);
-    assert_eq!((web.stall.watch_days, web.stall.alarm_days), (14, 45));
-    assert_eq!(web.value_added.percent, 25);
-    assert_eq!(web.value_added.assumed(1_000_000), 250_000);
+    assert_eq!(web.rules.thresholds.cumulative_watch_pp, 5.0);
+    assert_eq!(web.rules.thresholds.cumulative_alarm_pp, 20.0);
+    assert_eq!(web.rules.thresholds.level_rate_watch_pp, 0.5);
+    assert_eq!(web.rules.thresholds.level_shortfall_watch_pct, 7.5);
+    assert!(!web.rules.warning_rules.red_on_negative_growth);
+    assert_eq!(web.rules.warning_rules.yellow_below_target_pp, 0.5);
+    assert_eq!(web.rules.warning_rules.red_below_target_pp, 3.0);
+    assert_eq!(web.rules.warning_rules.red_shortfall_gdp_pp, 0.4);
+    assert_eq!(
+        (web.rules.stall.watch_days, web.rules.stall.alarm_days),
+        (14, 45)
+    );
+    assert_eq!(web.rules.value_added.percent, 25);
+    assert_eq!(web.rules.value_added.assumed(1_000_000), 250_000);
 }
 
 #[test]

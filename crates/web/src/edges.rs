@@ -42,7 +42,7 @@ pub(crate) async fn uniform_refusals(req: Request, next: Next) -> Response {
     let mut out = if api {
         problem(status, message, None)
     } else {
-        (status, Html(crate::pages::error_page(status, &message))).into_response()
+        (status, Html(crate::layout::error_page(status, &message))).into_response()
     };
     if let Some(allow) = parts.headers.get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());

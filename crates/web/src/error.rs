@@ -111,6 +111,30 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<workflow::Error> for AppError {
+    fn from(e: workflow::Error) -> Self {
+        use workflow::Error as W;
+        match e {
+            W::UnknownRegion(r) => AppError::NotFound(format!("地区 {r}")),
+            // A missing model or target is a missing resource of the region's year.
+            W::NoModel { region, year } => {
+                AppError::NotFound(format!("地区 {region} 的 {year} 年核算模型"))
+            }
+            W::NoTarget { region, year } => {
+                AppError::NotFound(format!("地区 {region} 的 {year} 年地区生产总值增速目标"))
+            }
+            W::UnknownIndicator(_) => AppError::bad_field("indicator", e.to_string()),
+            W::Analysis(_) | W::NoGdpBase => AppError::Conflict(e.to_string()),
+            W::Rejected(errors) => AppError::bad(errors.to_string()),
+            W::Forbidden(m) => AppError::Forbidden(m),
+            W::NotFound(m) => AppError::NotFound(m),
+            W::Invalid { detail, field } => AppError::BadRequest { detail, field },
+            W::Conflict(m) => AppError::Conflict(m),
+            W::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(Box::new(e))
@@ -195,7 +219,7 @@ impl IntoResponse for PageError {
             return axum::response::Redirect::to("/login").into_response();
         }
         let status = e.status();
-        let body = crate::pages::error_page(status, &e.public_message());
+        let body = crate::layout::error_page(status, &e.public_message());
         let mut resp = (status, Html(body)).into_response();
         e.add_headers(&mut resp);
         resp

@@ -5,29 +5,26 @@
 //! the caller may read or write a scope, call the store, and render. Errors become one
 //! [`error::AppError`] that answers with a page or with `application/problem+json`.
 
-mod api;
 mod assets;
 mod auth;
 pub use auth::AuthSettings;
-mod claim_pages;
+mod claim;
 mod context;
 mod edges;
 pub mod error;
-pub mod importing;
-pub mod land;
-mod land_api;
-mod land_pages;
-pub mod locate;
-mod locate_pages;
-mod pages;
+mod imports;
+mod json;
+mod land;
+mod layout;
+mod locate;
+mod targets;
 mod view;
 
-pub use locate_pages::{PendingUploads, UploadLimits};
+pub use imports::pages::{PendingUploads, UploadLimits};
 
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use domain::ProgressThresholds;
 use std::future::Future;
 use std::sync::Arc;
 use store::Store;
@@ -35,16 +32,10 @@ use store::Store;
 /// Settings of the web application.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// Status thresholds for targets (序时进度).
-    pub thresholds: ProgressThresholds,
+    /// The business settings the use cases run with (thresholds, warnings, stalls, defaults).
+    pub rules: workflow::Settings,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-    /// Early-warning rules for indicators (找位置).
-    pub warning_rules: analytics::WarningRules,
-    /// When an idle project turns yellow and red (打项目).
-    pub stall: domain::project::StallRules,
-    /// The value added assumed for a project without one.
-    pub value_added: domain::project::ValueAddedRule,
     /// Sign-in, sessions and tokens.
     pub auth: AuthSettings,
     /// Uploads waiting for confirmation, and the limits every uploaded file is read within.
@@ -54,7 +45,7 @@ pub struct Config {
 pub(crate) struct Shared {
     pub store: Store,
     pub config: Config,
-    pub uploads: locate_pages::PendingUploads,
+    pub uploads: imports::pages::PendingUploads,
     pub login: auth::LoginLimits,
 }
 
@@ -79,7 +70,7 @@ impl App {
             state: AppState(Arc::new(Shared {
                 store,
                 login: auth::LoginLimits::new(&config.auth),
-                uploads: locate_pages::PendingUploads::new(config.uploads.clone()),
+                uploads: imports::pages::PendingUploads::new(config.uploads.clone()),
                 config,
             })),
         }
@@ -97,96 +88,111 @@ impl App {
             .saturating_mul(2)
             .saturating_add(1024 * 1024);
         let pages = Router::new()
-            .route("/", get(pages::overview))
+            .route("/", get(targets::pages::overview))
             .route("/login", get(auth::login_page).post(auth::login_submit))
             .route("/logout", post(auth::logout))
-            .route("/system", get(pages::system))
-            .route("/tracks/{id}", get(pages::track))
-            .route("/towns/{id}", get(pages::town))
-            .route("/targets/{id}", get(pages::target))
-            .route("/targets/{id}/actuals", post(pages::record_actual))
-            .route("/targets/{id}/value", post(pages::update_value))
-            .route("/audit", get(pages::audit))
-            .route("/locate", get(locate_pages::locate))
+            .route("/system", get(targets::pages::system))
+            .route("/tracks/{id}", get(targets::pages::track))
+            .route("/towns/{id}", get(targets::pages::town))
+            .route("/targets/{id}", get(targets::pages::target))
+            .route("/targets/{id}/actuals", post(targets::pages::record_actual))
+            .route("/targets/{id}/value", post(targets::pages::update_value))
+            .route("/audit", get(targets::pages::audit))
+            .route("/locate", get(locate::pages::locate))
             .route(
                 "/locate/indicators/{code}",
-                get(locate_pages::indicator).post(locate_pages::save_indicator),
+                get(locate::pages::indicator).post(locate::pages::save_indicator),
             )
-            .route("/locate/model", post(locate_pages::save_model))
+            .route("/locate/model", post(locate::pages::save_model))
             .route(
                 "/locate/import",
-                get(locate_pages::import_page)
-                    .post(locate_pages::import_upload)
+                get(imports::pages::import_page)
+                    .post(imports::pages::import_upload)
                     .layer(axum::extract::DefaultBodyLimit::max(upload_body)),
             )
-            .route("/locate/import/confirm", post(locate_pages::import_confirm))
-            .route("/shortfalls/new", get(claim_pages::new_shortfall))
-            .route("/shortfalls", post(claim_pages::create_shortfall))
-            .route("/shortfalls/{id}", get(claim_pages::shortfall))
-            .route("/remedies", get(claim_pages::remedies))
+            .route(
+                "/locate/import/confirm",
+                post(imports::pages::import_confirm),
+            )
+            .route("/shortfalls/new", get(claim::pages::new_shortfall))
+            .route("/shortfalls", post(claim::pages::create_shortfall))
+            .route("/shortfalls/{id}", get(claim::pages::shortfall))
+            .route("/remedies", get(claim::pages::remedies))
             .route(
                 "/tasks",
-                get(claim_pages::my_tasks).post(claim_pages::create_task),
+                get(claim::pages::my_tasks).post(claim::pages::create_task),
             )
-            .route("/tasks/board", get(claim_pages::claim_board))
-            .route("/tasks/{id}", get(claim_pages::task))
-            .route("/tasks/{id}/claim", post(claim_pages::claim_task))
+            .route("/tasks/board", get(claim::pages::claim_board))
+            .route("/tasks/{id}", get(claim::pages::task))
+            .route("/tasks/{id}/claim", post(claim::pages::claim_task))
             .route(
                 "/tasks/{id}/progress",
-                post(claim_pages::task_progress)
+                post(claim::pages::task_progress)
                     .layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
             )
-            .route("/tasks/{id}/{action}", post(claim_pages::task_action))
-            .route("/attachments/{id}", get(claim_pages::attachment))
-            .route("/supervision", get(claim_pages::supervision))
-            .route("/supervision/ranking.xlsx", get(claim_pages::ranking_xlsx))
+            .route("/tasks/{id}/{action}", post(claim::pages::task_action))
+            .route("/attachments/{id}", get(claim::pages::attachment))
+            .route("/supervision", get(claim::pages::supervision))
+            .route("/supervision/ranking.xlsx", get(claim::pages::ranking_xlsx))
             .route(
                 "/projects",
-                get(land_pages::projects).post(land_pages::new_project),
+                get(land::pages::projects).post(land::pages::new_project),
             )
-            .route("/projects.xlsx", get(land_pages::projects_xlsx))
-            .route("/projects/{id}", get(land_pages::project))
-            .route("/projects/{id}/{action}", post(land_pages::project_action));
+            .route("/projects.xlsx", get(land::pages::projects_xlsx))
+            .route("/projects/{id}", get(land::pages::project))
+            .route("/projects/{id}/{action}", post(land::pages::project_action));
         let api = Router::new()
-            .route("/api/openapi.json", get(api::openapi))
-            .route("/api/v1/me", get(api::me))
-            .route("/api/v1/regions", get(api::regions))
-            .route("/api/v1/regions/{code}/system", get(api::system))
+            .route("/api/openapi.json", get(json::openapi))
+            .route("/api/v1/me", get(targets::api::me))
+            .route("/api/v1/regions", get(targets::api::regions))
+            .route("/api/v1/regions/{code}/system", get(targets::api::system))
             .route(
                 "/api/v1/regions/{code}/targets",
-                get(api::targets).post(api::create_target),
+                get(targets::api::targets).post(targets::api::create_target),
             )
             .route(
                 "/api/v1/targets/{id}",
-                get(api::target).patch(api::update_target),
+                get(targets::api::target).patch(targets::api::update_target),
             )
-            .route("/api/v1/targets/{id}/actuals", post(api::record_actual))
-            .route("/api/v1/tracks/{id}", get(api::track))
-            .route("/api/v1/audit", get(api::audit))
-            .route("/api/v1/regions/{code}/analysis", get(api::analysis))
-            .route("/api/v1/indicators", get(api::indicators))
-            .route("/api/v1/regions/{code}/model", get(api::model))
-            .route("/api/v1/shortfalls", post(api::create_shortfall))
-            .route("/api/v1/remedies", get(api::remedies))
-            .route("/api/v1/tasks", get(api::tasks).post(api::create_task))
-            .route("/api/v1/tasks/{id}", get(api::task))
-            .route("/api/v1/tasks/{id}/claim", post(api::claim_task))
-            .route("/api/v1/tasks/{id}/progress", post(api::task_progress))
+            .route(
+                "/api/v1/targets/{id}/actuals",
+                post(targets::api::record_actual),
+            )
+            .route("/api/v1/tracks/{id}", get(targets::api::track))
+            .route("/api/v1/audit", get(targets::api::audit))
+            .route(
+                "/api/v1/regions/{code}/analysis",
+                get(locate::api::analysis),
+            )
+            .route("/api/v1/indicators", get(locate::api::indicators))
+            .route("/api/v1/regions/{code}/model", get(locate::api::model))
+            .route("/api/v1/shortfalls", post(claim::api::create_shortfall))
+            .route("/api/v1/remedies", get(claim::api::remedies))
+            .route(
+                "/api/v1/tasks",
+                get(claim::api::tasks).post(claim::api::create_task),
+            )
+            .route("/api/v1/tasks/{id}", get(claim::api::task))
+            .route("/api/v1/tasks/{id}/claim", post(claim::api::claim_task))
+            .route(
+                "/api/v1/tasks/{id}/progress",
+                post(claim::api::task_progress),
+            )
             .route(
                 "/api/v1/projects",
-                get(land_api::list).post(land_api::create),
+                get(land::api::list).post(land::api::create),
             )
-            .route("/api/v1/projects/{id}", get(land_api::project))
-            .route("/api/v1/projects/{id}/stage", post(land_api::stage))
+            .route("/api/v1/projects/{id}", get(land::api::project))
+            .route("/api/v1/projects/{id}/stage", post(land::api::stage))
             .route(
                 "/api/v1/projects/{id}/approval",
-                get(land_api::approval).post(land_api::set_approval),
+                get(land::api::approval).post(land::api::set_approval),
             )
             .route(
                 "/api/v1/regions/{code}/pipeline-contribution",
-                get(land_api::pipeline),
+                get(land::api::pipeline),
             )
-            .route("/api/{*rest}", axum::routing::any(api::not_found));
+            .route("/api/{*rest}", axum::routing::any(json::not_found));
         Router::new()
             .merge(pages)
             .merge(api)
@@ -196,7 +202,7 @@ impl App {
                 get(|| async { axum::http::StatusCode::NO_CONTENT }),
             )
             .route("/assets/{file}", get(assets::serve))
-            .fallback(pages::not_found)
+            .fallback(layout::not_found)
             .layer(axum::middleware::from_fn(edges::uniform_refusals))
             .layer(axum::middleware::from_fn(edges::no_store))
             .layer(axum::middleware::map_response(security_headers))
@@ -219,7 +225,7 @@ impl App {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
             loop {
                 every.tick().await;
-                if let Err(e) = claim_pages::sweep(&state).await {
+                if let Err(e) = claim::pages::sweep(&state).await {
                     tracing::warn!(error = %e, "overdue sweep failed");
                 }
             }

@@ -4,8 +4,7 @@
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
-use crate::locate::build_report;
-use crate::pages::{parse_id, respond, Layout};
+use crate::layout::{parse_id, respond, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,6 +14,7 @@ use axum::Form;
 use domain::{BoundedText, Role, Route, TaskFacts, TaskState};
 use std::collections::HashMap;
 use store::claim::{ClaimOutcome, NewLead, NewTask, Remedy, TaskDetail, TaskFilter, TaskRow};
+use workflow::locate::build_report;
 
 /// Attachments: at most 10 MiB each, 5 per report, of these types.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -113,7 +113,7 @@ pub(crate) async fn load_task(
 #[template(path = "shortfall_new.html")]
 struct ShortfallNewTemplate {
     layout: Layout,
-    line: crate::locate::IndicatorLine,
+    line: workflow::locate::IndicatorLine,
     period: String,
     tracks: Vec<store::reference::Track>,
     towns: Vec<store::reference::Town>,
@@ -122,14 +122,14 @@ struct ShortfallNewTemplate {
 }
 
 impl ShortfallNewTemplate {
-    fn o1<T: crate::locate_pages::OptNum>(&self, x: T) -> String {
-        crate::locate_pages::o1(&x.get())
+    fn o1<T: crate::layout::OptNum>(&self, x: T) -> String {
+        crate::layout::o1(&x.get())
     }
-    fn o2<T: crate::locate_pages::OptNum>(&self, x: T) -> String {
-        crate::locate_pages::o2(&x.get())
+    fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
+        crate::layout::o2(&x.get())
     }
-    fn f1<T: crate::locate_pages::Num>(&self, x: T) -> String {
-        crate::locate_pages::f1(&x.get())
+    fn f1<T: crate::layout::Num>(&self, x: T) -> String {
+        crate::layout::f1(&x.get())
     }
 }
 
@@ -152,7 +152,7 @@ async fn shortfall_form(
         &ctx.region.code,
         period,
         None,
-        &state.config.warning_rules,
+        &state.config.rules.warning_rules,
     )
     .await?;
     let line = report
@@ -215,9 +215,9 @@ pub(crate) async fn open_shortfall(
     analysis: &str,
     links: Vec<(String, i64)>,
 ) -> Result<i64, AppError> {
-    crate::locate::open_shortfall(
+    workflow::locate::open_shortfall(
         &state.store,
-        &state.config.warning_rules,
+        &state.config.rules.warning_rules,
         &user.actor(),
         region,
         period,
@@ -227,7 +227,7 @@ pub(crate) async fn open_shortfall(
     )
     .await
     .map_err(|e| match e {
-        crate::locate::LocateError::UnknownIndicator(k) => {
+        workflow::Error::UnknownIndicator(k) => {
             AppError::bad_field("indicator", format!("指标“{k}”不在分析中"))
         }
         other => other.into(),
@@ -309,14 +309,14 @@ struct ShortfallTemplate {
 }
 
 impl ShortfallTemplate {
-    fn o1<T: crate::locate_pages::OptNum>(&self, x: T) -> String {
-        crate::locate_pages::o1(&x.get())
+    fn o1<T: crate::layout::OptNum>(&self, x: T) -> String {
+        crate::layout::o1(&x.get())
     }
-    fn o2<T: crate::locate_pages::OptNum>(&self, x: T) -> String {
-        crate::locate_pages::o2(&x.get())
+    fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
+        crate::layout::o2(&x.get())
     }
-    fn f1<T: crate::locate_pages::Num>(&self, x: T) -> String {
-        crate::locate_pages::f1(&x.get())
+    fn f1<T: crate::layout::Num>(&self, x: T) -> String {
+        crate::layout::f1(&x.get())
     }
     fn route_label(&self, code: &str) -> &'static str {
         Route::parse(code).map(|r| r.label()).unwrap_or("—")
@@ -768,11 +768,11 @@ impl TaskTemplate {
     fn route(&self) -> Route {
         self.d.task.route()
     }
-    fn o2<T: crate::locate_pages::OptNum>(&self, x: T) -> String {
-        crate::locate_pages::o2(&x.get())
+    fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
+        crate::layout::o2(&x.get())
     }
     fn stamp(&self, at: &str) -> String {
-        crate::pages::stamp(at)
+        crate::layout::stamp(at)
     }
     fn kb(&self, size: &i64) -> String {
         format!("{:.1} KB", *size as f64 / 1024.0)
@@ -1244,7 +1244,7 @@ pub async fn supervision(
         .into_iter()
         .filter(|t| can_read_task(&user, t))
         .collect();
-    let access = crate::land_pages::access(&state, &user).await?;
+    let access = crate::land::pages::access(&state, &user).await?;
     let html = SupervisionTemplate {
         layout: Layout::new("督办", "supervision", &user, &ctx),
         overdue,

@@ -4,10 +4,7 @@
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
-use crate::land::{
-    approval_plan, idle_days, stall_status, ProjectAccess, ProjectDetailView, ProjectView,
-};
-use crate::pages::{parse_id, respond, Layout};
+use crate::layout::{parse_id, respond, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -19,6 +16,9 @@ use domain::project::Stage;
 use domain::{BoundedText, Role, Yuan};
 use std::collections::HashMap;
 use store::land::{NewApproval, NewProject, ProjectDetail, ProjectEdit, ProjectRow};
+use workflow::land::{
+    approval_plan, idle_days, stall_status, ProjectAccess, ProjectDetailView, ProjectView,
+};
 
 /// The access gate for this user's request (see [`ProjectAccess`]).
 pub(crate) async fn access(
@@ -61,7 +61,7 @@ pub struct ProjectCard {
 
 pub(crate) fn cards(state: &AppState, views: &[ProjectView]) -> Vec<ProjectCard> {
     let today = state.store.now().date();
-    let rules = state.config.stall;
+    let rules = state.config.rules.stall;
     let mut out = Vec::with_capacity(views.len());
     for v in views {
         let p = v.row();
@@ -316,7 +316,7 @@ async fn render_project(
         &plan,
         d.approvals.first().and_then(|a| a.plan_start.clone()),
     ) {
-        (Some(p), Some(start)) => crate::locate_pages::chart_json(&serde_json::json!({
+        (Some(p), Some(start)) => crate::layout::chart_json(&serde_json::json!({
             "start": start,
             "items": p.items.iter().map(|i| {
                 let a = d.approvals.iter().find(|a| a.code == i.code);
@@ -326,11 +326,11 @@ async fn render_project(
         })),
         _ => "null".into(),
     };
-    let contribution_pp = match crate::land::pipeline_report(
+    let contribution_pp = match workflow::land::pipeline_report(
         &state.store,
         &d.project.region_code,
         ctx.period,
-        &state.config,
+        &state.config.rules,
         &access,
     )
     .await
@@ -419,10 +419,10 @@ pub(crate) async fn create_project(
             .get("task_id")
             .and_then(|v| v.parse::<i64>().ok())
             .ok_or_else(|| AppError::bad_field("task_id", "缺少任务"))?;
-        let task = crate::claim_pages::load_task(state, user, task_id).await?;
+        let task = crate::claim::pages::load_task(state, user, task_id).await?;
         if !user
             .principal
-            .can_work_on(&crate::claim_pages::facts(&task))
+            .can_work_on(&crate::claim::pages::facts(&task))
         {
             return Err(AppError::Forbidden(
                 "只有办理该任务的人员可以把线索转为项目".into(),
@@ -443,7 +443,7 @@ pub(crate) async fn create_project(
         new.total_investment = lead.estimated_investment;
         new.value_added_at_capacity = lead
             .estimated_investment
-            .map(|v| state.config.value_added.assumed(v));
+            .map(|v| state.config.rules.value_added.assumed(v));
         new.town_id = task.task.town_id;
         new.source_kind = "lead".into();
         new.source_lead_id = Some(lead.id);
@@ -463,7 +463,7 @@ pub(crate) async fn create_project(
         new.total_investment = money(form, "total_investment", "总投资")?;
         new.value_added_at_capacity = new
             .total_investment
-            .map(|v| state.config.value_added.assumed(v));
+            .map(|v| state.config.rules.value_added.assumed(v));
         new.track_id = match form
             .get("track_id")
             .map(|s| s.trim())
@@ -628,7 +628,7 @@ pub async fn project_action(
                         plan_start: Some(domain::period::format_date(start)),
                     })
                     .collect();
-                crate::land_api::check_plan(&items)?;
+                crate::land::api::check_plan(&items)?;
                 let mut tx = begin_project_write(&state, &access, id, None).await?;
                 tx.set_approval_plan(&user.actor(), id, &items).await?;
                 tx.commit().await?;

@@ -35,23 +35,23 @@ pub struct NewProjectBody {
     pub name: Option<String>,
     pub code_name: Option<String>,
     pub investor: Option<String>,
-    #[serde(default, deserialize_with = "crate::api::integral::optional")]
+    #[serde(default, deserialize_with = "crate::json::integral::optional")]
     pub track_id: Option<i64>,
     /// In 亿元, or with a unit ("3.5亿元").
     pub total_investment: Option<Value>,
-    #[serde(default, deserialize_with = "crate::api::integral::optional")]
+    #[serde(default, deserialize_with = "crate::json::integral::optional")]
     pub task_id: Option<i64>,
-    #[serde(default, deserialize_with = "crate::api::integral::optional")]
+    #[serde(default, deserialize_with = "crate::json::integral::optional")]
     pub lead_id: Option<i64>,
 }
 
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    crate::api::ApiJson(body): crate::api::ApiJson<NewProjectBody>,
+    crate::json::ApiJson(body): crate::json::ApiJson<NewProjectBody>,
 ) -> Result<Response, ApiError> {
     check_new_project(&body)?;
-    let region = crate::api::default_region(&state, &user, body.region.clone()).await?;
+    let region = crate::json::default_region(&state, &user, body.region.clone()).await?;
     if let Some(t) = body.track_id {
         if !state.store.tracks(&region).await?.iter().any(|x| x.id == t) {
             return Err(AppError::NotFound(format!("产业赛道 {t}")).into());
@@ -73,7 +73,7 @@ pub async fn create(
         "total_investment",
         investment_text(body.total_investment.as_ref())?,
     );
-    let id = crate::land_pages::create_project(&state, &user, &region, &form)
+    let id = crate::land::pages::create_project(&state, &user, &region, &form)
         .await
         .map_err(|e| match e {
             // The task exists but holds no such lead: a named thing that does not exist.
@@ -83,7 +83,7 @@ pub async fn create(
             } if f == "lead_id" => {
                 AppError::NotFound(format!("线索 {}（{detail}）", body.lead_id.unwrap_or(0)))
             }
-            other => crate::api::stored_state_conflict(other),
+            other => crate::json::stored_state_conflict(other),
         })?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
 }
@@ -142,7 +142,7 @@ fn investment_text(v: Option<&Value>) -> Result<Option<String>, AppError> {
 /// as sent and free of control characters.
 fn check_new_project(body: &NewProjectBody) -> Result<(), AppError> {
     if let Some(name) = &body.name {
-        crate::api::api_text(name, "name", "项目名称", 100, false)?;
+        crate::json::api_text(name, "name", "项目名称", 100, false)?;
     }
     match (body.lead_id, body.task_id, &body.name) {
         (Some(_), None, _) => {
@@ -195,24 +195,24 @@ pub async fn stage(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-    crate::api::ApiJson(body): crate::api::ApiJson<StageBody>,
+    crate::json::ApiJson(body): crate::json::ApiJson<StageBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = crate::api::parse_id(&raw, "项目")?;
+    let id = crate::json::parse_id(&raw, "项目")?;
     if domain::project::Stage::parse(&body.stage).is_none_or(|s| s.code() != body.stage) {
         return Err(AppError::bad_field("stage", format!("阶段“{}”无效", body.stage)).into());
     }
     if let Some(on) = &body.on {
-        if !crate::api::is_iso_date(on) {
+        if !crate::json::is_iso_date(on) {
             return Err(AppError::bad_field("on", format!("日期“{on}”格式应为 2025-10-14")).into());
         }
         if domain::period::parse_date(on).is_ok_and(|d| d > state.store.now().date()) {
             return Err(AppError::Conflict(format!("日期 {on} 晚于今天")).into());
         }
     }
-    crate::land_pages::move_stage(&state, &user, id, &body.stage, body.on.as_deref())
+    crate::land::pages::move_stage(&state, &user, id, &body.stage, body.on.as_deref())
         .await
-        .map_err(crate::api::stored_state_conflict)?;
-    let (shown, _) = crate::land_pages::load_project(&state, &user, id).await?;
+        .map_err(crate::json::stored_state_conflict)?;
+    let (shown, _) = crate::land::pages::load_project(&state, &user, id).await?;
     let d = shown.detail();
     Ok(Json(
         json!({"id": id, "stage": d.project.stage, "stages": d.stages}),
@@ -224,9 +224,9 @@ pub async fn project(
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = crate::api::parse_id(&raw, "项目")?;
-    let (shown, _) = crate::land_pages::load_project(&state, &user, id).await?;
-    let stall = crate::land_pages::cards(&state, std::slice::from_ref(shown.view()))
+    let id = crate::json::parse_id(&raw, "项目")?;
+    let (shown, _) = crate::land::pages::load_project(&state, &user, id).await?;
+    let stall = crate::land::pages::cards(&state, std::slice::from_ref(shown.view()))
         .into_iter()
         .next()
         .map(|c| c.stall)
@@ -242,10 +242,10 @@ pub async fn approval(
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = crate::api::parse_id(&raw, "项目")?;
-    let (shown, _) = crate::land_pages::load_project(&state, &user, id).await?;
+    let id = crate::json::parse_id(&raw, "项目")?;
+    let (shown, _) = crate::land::pages::load_project(&state, &user, id).await?;
     let d = shown.detail();
-    let plan = crate::land::approval_plan(d).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let plan = workflow::land::approval_plan(d).map_err(|e| AppError::Conflict(e.to_string()))?;
     Ok(Json(json!({
         "project_id": id,
         "serial_days": plan.serial_days,
@@ -262,7 +262,7 @@ pub async fn approval(
 pub struct PlanItemBody {
     pub code: String,
     pub name: String,
-    #[serde(deserialize_with = "crate::api::integral::exact")]
+    #[serde(deserialize_with = "crate::json::integral::exact")]
     pub days: i64,
     #[serde(default)]
     pub prerequisites: Vec<String>,
@@ -281,14 +281,14 @@ pub async fn set_approval(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-    crate::api::ApiJson(body): crate::api::ApiJson<PlanBody>,
+    crate::json::ApiJson(body): crate::json::ApiJson<PlanBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = crate::api::parse_id(&raw, "项目")?;
-    let (shown, access) = crate::land_pages::load_project(&state, &user, id).await?;
+    let id = crate::json::parse_id(&raw, "项目")?;
+    let (shown, access) = crate::land::pages::load_project(&state, &user, id).await?;
     if !shown.view().can_write() {
         return Err(AppError::Forbidden("您无权修改该项目".into()).into());
     }
-    if !crate::api::is_iso_date(&body.plan_start) {
+    if !crate::json::is_iso_date(&body.plan_start) {
         return Err(AppError::bad_field("plan_start", "计划开始日期格式应为 2025-10-14").into());
     }
     let start = domain::period::parse_date(&body.plan_start)
@@ -298,7 +298,7 @@ pub async fn set_approval(
         Some(items) => {
             let mut out = Vec::new();
             for i in items {
-                let name = crate::api::api_text(&i.name, "items", "审批事项名称", 50, false)?;
+                let name = crate::json::api_text(&i.name, "items", "审批事项名称", 50, false)?;
                 let code_ok = (1..=40).contains(&i.code.chars().count())
                     && !i.code.chars().any(|c| c.is_control() || c.is_whitespace());
                 if !code_ok {
@@ -348,10 +348,10 @@ pub async fn set_approval(
             .collect(),
     };
     let plan = check_plan(&items)?;
-    let mut tx = crate::land_pages::begin_project_write(&state, &access, id, None).await?;
+    let mut tx = crate::land::pages::begin_project_write(&state, &access, id, None).await?;
     tx.set_approval_plan(&user.actor(), id, &items)
         .await
-        .map_err(|e| crate::api::stored_state_conflict(e.into()))?;
+        .map_err(|e| crate::json::stored_state_conflict(e.into()))?;
     tx.commit().await?;
     Ok(Json(
         json!({"project_id": id, "serial_days": plan.serial_days, "critical_path_days": plan.critical_path_days, "days_saved": plan.days_saved, "critical_path": plan.critical_path}),
@@ -367,9 +367,9 @@ pub struct ProjectsQuery {
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    crate::api::ApiQuery(q): crate::api::ApiQuery<ProjectsQuery>,
+    crate::json::ApiQuery(q): crate::json::ApiQuery<ProjectsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let region = crate::api::default_region(&state, &user, q.region).await?;
+    let region = crate::json::default_region(&state, &user, q.region).await?;
     let stage = match q.stage.as_deref() {
         None => None,
         Some(s) => Some(
@@ -378,14 +378,14 @@ pub async fn list(
                 .ok_or_else(|| AppError::bad_field("stage", format!("阶段“{s}”无效")))?,
         ),
     };
-    let access = crate::land_pages::access(&state, &user).await?;
-    let views: Vec<crate::land::ProjectView> =
-        crate::land_pages::visible_projects(&state, &access, &region)
+    let access = crate::land::pages::access(&state, &user).await?;
+    let views: Vec<workflow::land::ProjectView> =
+        crate::land::pages::visible_projects(&state, &access, &region)
             .await?
             .into_iter()
             .filter(|v| stage.is_none_or(|s| v.row().stage() == s))
             .collect();
-    let cards = crate::land_pages::cards(&state, &views);
+    let cards = crate::land::pages::cards(&state, &views);
     Ok(Json(json!({"projects": cards})))
 }
 
@@ -398,23 +398,20 @@ pub async fn pipeline(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
-    crate::api::ApiQuery(q): crate::api::ApiQuery<PeriodQuery>,
+    crate::json::ApiQuery(q): crate::json::ApiQuery<PeriodQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let period = q
         .period
         .as_deref()
         .ok_or_else(|| AppError::bad_field("period", "缺少 period 参数，例如 period=2025-09"))?;
-    let period = crate::api::parse_period(period, "period")?;
+    let period = crate::json::parse_period(period, "period")?;
     if state.store.region(&code).await?.is_none() {
         return Err(AppError::NotFound(format!("地区 {code}")).into());
     }
-    let access = crate::land_pages::access(&state, &user).await?;
-    let report = crate::land::pipeline_report(&state.store, &code, period, &state.config, &access)
-        .await
-        .map_err(|e| match e {
-            crate::land::PipelineError::Locate(l) => crate::api::locate_problem(l),
-            crate::land::PipelineError::Store(s) => AppError::from(s),
-            other @ crate::land::PipelineError::NoGdpBase => AppError::Conflict(other.to_string()),
-        })?;
+    let access = crate::land::pages::access(&state, &user).await?;
+    let report =
+        workflow::land::pipeline_report(&state.store, &code, period, &state.config.rules, &access)
+            .await
+            .map_err(AppError::from)?;
     Ok(Json(json!(report)))
 }

@@ -1,14 +1,19 @@
-//! The server-rendered pages: the command overview, the industrial system, a track, a town,
-//! a target with its history and editing forms, and the audit log.
+//! The pages of the targets (目标): the overview (总览), the target system, a track, a town, a
+//! target with its actuals, and the audit log.
 
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
+use crate::layout::chart_json;
+use crate::layout::parse_id;
+use crate::layout::respond;
+use crate::layout::stamp;
+use crate::layout::Layout;
 use crate::view::{readable_tree, StatusCounts, TargetView};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use domain::{BoundedText, Quantity, Role, Scope, ScopeKind};
@@ -17,93 +22,6 @@ use std::collections::HashMap;
 use store::audit::{AuditFilter, AuditRecord};
 use store::reference::{Tier, TrackDetail};
 use store::targets::{ActualRecord, NewActual};
-
-/// What every page's frame needs: who is signed in, the top bar, the navigation.
-pub struct Layout {
-    pub title: String,
-    pub nav: &'static str,
-    pub user_name: String,
-    pub role_label: &'static str,
-    pub csrf: String,
-    pub is_office: bool,
-    pub region_code: String,
-    pub region_name: String,
-    pub period: String,
-    pub period_label: String,
-    pub regions: Vec<(String, String)>,
-    pub periods: Vec<(String, String)>,
-}
-
-impl Layout {
-    pub fn new(title: &str, nav: &'static str, user: &CurrentUser, ctx: &ViewContext) -> Self {
-        Self {
-            title: title.to_string(),
-            nav,
-            user_name: user.user.display_name.clone(),
-            role_label: user.principal.role.label(),
-            csrf: user.csrf.clone().unwrap_or_default(),
-            is_office: user.principal.role.is_office(),
-            region_code: ctx.region.code.clone(),
-            region_name: ctx.region.name.clone(),
-            period: ctx.period.to_string(),
-            period_label: ctx.period_label(),
-            regions: ctx
-                .regions
-                .iter()
-                .map(|r| (r.code.clone(), r.name.clone()))
-                .collect(),
-            periods: ctx.periods.clone(),
-        }
-    }
-}
-
-pub(crate) fn respond(html: String, ctx: &ViewContext) -> Response {
-    let mut resp = Html(html).into_response();
-    if let Some(c) = &ctx.set_cookie {
-        if let Ok(v) = c.parse() {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    resp
-}
-
-pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::NotFound(format!("{what}“{raw}”")))
-}
-
-/// Serialises data for a chart into a `<script type="application/json">` safely.
-pub(crate) fn chart_json<T: Serialize>(data: &T) -> String {
-    serde_json::to_string(data)
-        .unwrap_or_else(|_| "null".into())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorTemplate {
-    status: u16,
-    message: String,
-}
-
-pub fn error_page(status: StatusCode, message: &str) -> String {
-    ErrorTemplate {
-        status: status.as_u16(),
-        message: message.to_string(),
-    }
-    .render()
-    .unwrap_or_else(|_| "服务器内部错误".to_string())
-}
-
-pub async fn not_found() -> Response {
-    PageError(AppError::NotFound("页面".into())).into_response()
-}
-
-// ----- overview ---------------------------------------------------------------------------
 
 /// A group of targets under a heading (a tier, a town …).
 pub struct Group {
@@ -145,7 +63,7 @@ pub async fn overview(
         .store
         .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
         .await?;
-    let t = &state.config.thresholds;
+    let t = &state.config.rules.thresholds;
     let elapsed = ctx.elapsed();
     let of_kind = |kinds: &[ScopeKind]| -> Vec<store::targets::TargetRow> {
         rows.iter()
@@ -256,8 +174,6 @@ pub async fn overview(
     Ok(respond(html, &ctx))
 }
 
-// ----- industrial system ------------------------------------------------------------------
-
 pub struct TierBlock {
     pub tier: Tier,
     pub tracks: Vec<TrackDetail>,
@@ -304,8 +220,6 @@ pub async fn system(
     Ok(respond(html, &ctx))
 }
 
-// ----- track and town ---------------------------------------------------------------------
-
 #[derive(Template)]
 #[template(path = "track.html")]
 struct TrackTemplate {
@@ -342,7 +256,7 @@ pub async fn track(
         &mine,
         &user.principal,
         ctx.elapsed(),
-        &state.config.thresholds,
+        &state.config.rules.thresholds,
     );
     let facts = state.store.track_facts(id).await?;
     let can_edit = user.principal.can_write(scope, facts.as_ref());
@@ -403,7 +317,7 @@ pub async fn town(
         &mine,
         &user.principal,
         ctx.elapsed(),
-        &state.config.thresholds,
+        &state.config.rules.thresholds,
     );
     let host_areas = state
         .store
@@ -430,8 +344,6 @@ pub async fn town(
     Ok(respond(html, &ctx))
 }
 
-// ----- one target -------------------------------------------------------------------------
-
 #[derive(Template)]
 #[template(path = "target.html")]
 struct TargetTemplate {
@@ -454,11 +366,6 @@ impl TargetTemplate {
     fn stamp(&self, at: &str) -> String {
         stamp(at)
     }
-}
-
-/// "2025-09-30T08:00:00Z" → "2025-09-30 08:00:00" (UTC).
-pub fn stamp(at: &str) -> String {
-    at.replace('T', " ").trim_end_matches('Z').to_string()
 }
 
 /// Loads a target the user may read, with its access facts.
@@ -498,7 +405,7 @@ async fn render_target(
     form: HashMap<String, String>,
 ) -> Result<String, AppError> {
     let (row, can_edit) = readable_target(state, user, id, &ctx.as_of).await?;
-    let t = &state.config.thresholds;
+    let t = &state.config.rules.thresholds;
     let target = TargetView::build(&row, ctx.elapsed(), t);
     let all = state
         .store
@@ -689,8 +596,6 @@ pub async fn update_value(
     )
     .await
 }
-
-// ----- audit log --------------------------------------------------------------------------
 
 #[derive(Template)]
 #[template(path = "audit.html")]

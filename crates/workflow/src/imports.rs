@@ -8,15 +8,7 @@ use std::collections::{HashMap, HashSet};
 use store::locate::{ModelDriver, ModelIndustry, NewIndicator, NewObservation};
 use store::{Actor, Store};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{0}")]
-    Rejected(#[from] ImportErrors),
-    #[error("地区 {0} 不存在")]
-    UnknownRegion(String),
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-}
+use crate::Error;
 
 /// What an import did (or, as a preview, would do).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -26,10 +18,10 @@ pub struct ImportSummary {
     pub written: bool,
 }
 
-async fn check_region(store: &Store, region: &str) -> Result<(), ImportError> {
+async fn check_region(store: &Store, region: &str) -> Result<(), Error> {
     match store.region(region).await? {
         Some(_) => Ok(()),
-        None => Err(ImportError::UnknownRegion(region.to_string())),
+        None => Err(Error::UnknownRegion(region.to_string())),
     }
 }
 
@@ -40,7 +32,7 @@ pub async fn indicators(
     table: &Table,
     targets: Option<(&str, i32)>,
     write: bool,
-) -> Result<ImportSummary, ImportError> {
+) -> Result<ImportSummary, Error> {
     if let Some((region, _)) = targets {
         check_region(store, region).await?;
     }
@@ -114,7 +106,7 @@ pub async fn model(
     industries: &Table,
     drivers: &Table,
     write: bool,
-) -> Result<ImportSummary, ImportError> {
+) -> Result<ImportSummary, Error> {
     check_region(store, region).await?;
     let known: HashSet<String> = store
         .indicators()
@@ -182,7 +174,7 @@ pub async fn observations(
     table: &Table,
     write: bool,
     progress: &mut (dyn FnMut(usize, usize) + Send),
-) -> Result<ImportSummary, ImportError> {
+) -> Result<ImportSummary, Error> {
     check_region(store, region).await?;
     let mut known: HashMap<String, String> = HashMap::new();
     for k in store.indicators().await? {
@@ -224,7 +216,7 @@ pub async fn remedies(
     region: &str,
     table: &Table,
     write: bool,
-) -> Result<ImportSummary, ImportError> {
+) -> Result<ImportSummary, Error> {
     check_region(store, region).await?;
     let mut indicators: HashMap<String, String> = HashMap::new();
     for k in store.indicators().await? {
@@ -282,7 +274,7 @@ pub async fn projects(
     table: &Table,
     write: bool,
     value_added: &domain::project::ValueAddedRule,
-) -> Result<ImportSummary, ImportError> {
+) -> Result<ImportSummary, Error> {
     check_region(store, region).await?;
     let track_rows = store.tracks(region).await?;
     let town_rows = store.towns(region).await?;

@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use store::land::{ProjectAccessFacts, ProjectDetail, ProjectRow};
 use store::{Store, StoreError};
 
+use crate::Error;
+
 /// The approval plan of a project as scheduled with its prerequisites.
 pub fn approval_plan(
     detail: &ProjectDetail,
@@ -183,26 +185,16 @@ pub struct PipelineReport {
     pub gap_if_late_slip_pp: f64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    #[error("{0}")]
-    Locate(#[from] crate::locate::LocateError),
-    #[error("缺少上年地区生产总值（指标 gdp 的“上年全年”），无法折算项目对增速的贡献")]
-    NoGdpBase,
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-}
-
 /// The projects' expected contribution to this year's growth, against the gap of `period`.
 pub async fn pipeline_report(
     store: &Store,
     region: &str,
     period: domain::Period,
-    config: &crate::Config,
+    settings: &crate::Settings,
     access: &ProjectAccess,
-) -> Result<PipelineReport, PipelineError> {
+) -> Result<PipelineReport, Error> {
     let report =
-        crate::locate::build_report(store, region, period, None, &config.warning_rules).await?;
+        crate::locate::build_report(store, region, period, None, &settings.warning_rules).await?;
     let gdp = store
         .observations_of_year(region, period.year())
         .await?
@@ -210,9 +202,9 @@ pub async fn pipeline_report(
         .filter(|o| o.indicator == "gdp")
         .filter_map(|o| o.last_year_total)
         .next_back()
-        .ok_or(PipelineError::NoGdpBase)?;
+        .ok_or(Error::NoGdpBase)?;
     let today = store.now().date();
-    let stall = config.stall;
+    let stall = settings.stall;
     let year = period.year();
     let all = store.projects(region).await?;
     let projects: Vec<PipelineProject> = all

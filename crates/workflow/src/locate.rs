@@ -10,21 +10,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use store::Store;
 
-#[derive(Debug, thiserror::Error)]
-pub enum LocateError {
-    #[error("地区 {0} 不存在")]
-    UnknownRegion(String),
-    #[error("{region} 尚无 {year} 年核算模型：请先用 econops import model 导入")]
-    NoModel { region: String, year: i32 },
-    #[error("{region} 尚未设定 {year} 年地区生产总值增速目标：请在目标中设定，或用 --target 指定")]
-    NoTarget { region: String, year: i32 },
-    #[error("{0}")]
-    Analysis(#[from] analytics::AnalysisError),
-    #[error("指标“{0}”不在分析中")]
-    UnknownIndicator(String),
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-}
+use crate::Error;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IndustryLine {
@@ -106,16 +92,16 @@ pub async fn build_report(
     period: Period,
     target_override: Option<f64>,
     rules: &WarningRules,
-) -> Result<LocateReport, LocateError> {
+) -> Result<LocateReport, Error> {
     let region_row = store
         .region(region)
         .await?
-        .ok_or_else(|| LocateError::UnknownRegion(region.to_string()))?;
+        .ok_or_else(|| Error::UnknownRegion(region.to_string()))?;
     let year = period.year();
     let model = store
         .model(region, year)
         .await?
-        .ok_or_else(|| LocateError::NoModel {
+        .ok_or_else(|| Error::NoModel {
             region: region_row.name.clone(),
             year,
         })?;
@@ -123,7 +109,7 @@ pub async fn build_report(
         Some(t) => t,
         None => gdp_target(store, region, year)
             .await?
-            .ok_or_else(|| LocateError::NoTarget {
+            .ok_or_else(|| Error::NoTarget {
                 region: region_row.name.clone(),
                 year,
             })?,
@@ -277,13 +263,13 @@ pub async fn open_shortfall(
     indicator: &str,
     analysis: &str,
     links: Vec<(String, i64)>,
-) -> Result<i64, LocateError> {
+) -> Result<i64, Error> {
     let report = build_report(store, region, period, None, rules).await?;
     let line = report
         .indicators
         .iter()
         .find(|k| k.code == indicator)
-        .ok_or_else(|| LocateError::UnknownIndicator(indicator.to_string()))?;
+        .ok_or_else(|| Error::UnknownIndicator(indicator.to_string()))?;
     let snapshot = serde_json::json!({
         "period": report.period, "gdp_growth_pct": report.gdp_growth_pct, "target_growth_pct": report.target_growth_pct,
         "gap_pp": report.gap_pp, "model_version": report.model_version, "indicator": line,

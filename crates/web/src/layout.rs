@@ -1,0 +1,150 @@
+//! What every page shares: the layout around a page (navigation, the user, the period), the
+//! error page, and the formats numbers are shown in, so that a figure reads the same everywhere.
+
+use crate::auth::CurrentUser;
+use crate::context::ViewContext;
+use crate::error::{AppError, PageError};
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+/// What every page's frame needs: who is signed in, the top bar, the navigation.
+pub struct Layout {
+    pub title: String,
+    pub nav: &'static str,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub is_office: bool,
+    pub region_code: String,
+    pub region_name: String,
+    pub period: String,
+    pub period_label: String,
+    pub regions: Vec<(String, String)>,
+    pub periods: Vec<(String, String)>,
+}
+
+impl Layout {
+    pub fn new(title: &str, nav: &'static str, user: &CurrentUser, ctx: &ViewContext) -> Self {
+        Self {
+            title: title.to_string(),
+            nav,
+            user_name: user.user.display_name.clone(),
+            role_label: user.principal.role.label(),
+            csrf: user.csrf.clone().unwrap_or_default(),
+            is_office: user.principal.role.is_office(),
+            region_code: ctx.region.code.clone(),
+            region_name: ctx.region.name.clone(),
+            period: ctx.period.to_string(),
+            period_label: ctx.period_label(),
+            regions: ctx
+                .regions
+                .iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect(),
+            periods: ctx.periods.clone(),
+        }
+    }
+}
+
+pub(crate) fn respond(html: String, ctx: &ViewContext) -> Response {
+    let mut resp = Html(html).into_response();
+    if let Some(c) = &ctx.set_cookie {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+pub(crate) fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::NotFound(format!("{what}“{raw}”")))
+}
+
+/// Serialises data for a chart into a `<script type="application/json">` safely.
+pub(crate) fn chart_json<T: Serialize>(data: &T) -> String {
+    serde_json::to_string(data)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    status: u16,
+    message: String,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    ErrorTemplate {
+        status: status.as_u16(),
+        message: message.to_string(),
+    }
+    .render()
+    .unwrap_or_else(|_| "服务器内部错误".to_string())
+}
+
+pub async fn not_found() -> Response {
+    PageError(AppError::NotFound("页面".into())).into_response()
+}
+
+/// "2025-09-30T08:00:00Z" → "2025-09-30 08:00:00" (UTC).
+pub fn stamp(at: &str) -> String {
+    at.replace('T', " ").trim_end_matches('Z').to_string()
+}
+
+/// A number however deep the template's references go.
+pub trait Num {
+    fn get(&self) -> f64;
+}
+
+impl Num for f64 {
+    fn get(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Num + ?Sized> Num for &T {
+    fn get(&self) -> f64 {
+        (**self).get()
+    }
+}
+
+/// An optional number however deep the template's references go.
+pub trait OptNum {
+    fn get(&self) -> Option<f64>;
+}
+
+impl OptNum for Option<f64> {
+    fn get(&self) -> Option<f64> {
+        *self
+    }
+}
+
+impl<T: OptNum + ?Sized> OptNum for &T {
+    fn get(&self) -> Option<f64> {
+        (**self).get()
+    }
+}
+
+pub fn f1(x: &f64) -> String {
+    format!("{x:.1}")
+}
+
+pub fn f2(x: &f64) -> String {
+    format!("{x:.2}")
+}
+
+pub fn o1(x: &Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
+}
+
+pub fn o2(x: &Option<f64>) -> String {
+    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
+}

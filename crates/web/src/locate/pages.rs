@@ -1,0 +1,538 @@
+//! The 找位置 pages: where the year stands against the GDP target, which indicators hold it
+//! back, one indicator's series, and the office's edits of the catalogue and the model.
+
+use crate::auth::PageUser;
+use crate::claim::pages::require_office;
+use crate::context::{ViewContext, ViewQuery};
+use crate::error::{AppError, PageError};
+use crate::layout::f1;
+use crate::layout::f2;
+use crate::layout::o1;
+use crate::layout::o2;
+use crate::layout::Num;
+use crate::layout::OptNum;
+use crate::layout::{respond, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::HashMap;
+use workflow::locate::{build_report, IndicatorLine, LocateReport};
+use workflow::Error;
+
+pub(crate) use crate::layout::chart_json;
+
+#[derive(Template)]
+#[template(path = "locate.html")]
+struct LocateTemplate {
+    layout: Layout,
+    report: Option<LocateReport>,
+    problem: Option<String>,
+    holding_back: Vec<IndicatorLine>,
+    others: Vec<IndicatorLine>,
+    waterfall: String,
+    trend: String,
+    coefficient_sums: Vec<(String, String, f64, f64)>,
+    model: Option<store::locate::Model>,
+    can_edit: bool,
+    pipeline: Option<workflow::land::PipelineReport>,
+    pipeline_chart: String,
+}
+
+impl LocateTemplate {
+    fn f1<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        f1(x)
+    }
+    fn f2<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        f2(x)
+    }
+    fn o1<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o1(x)
+    }
+    fn o2<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o2(x)
+    }
+    fn pct<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        x.map(|v| format!("{:.1}%", v * 100.0))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn f3<T: Num>(&self, x: T) -> String {
+        format!("{:.3}", x.get())
+    }
+    fn abs1<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        format!("{:.1}", x.abs())
+    }
+}
+
+#[derive(Serialize)]
+struct TrendSeries {
+    name: String,
+    target: f64,
+    points: Vec<(String, Option<f64>)>,
+}
+
+pub async fn locate(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let layout = Layout::new("找位置", "locate", &user, &ctx);
+    let result = build_report(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        None,
+        &state.config.rules.warning_rules,
+    )
+    .await;
+    let report = match result {
+        Ok(r) => r,
+        Err(e @ (Error::NoModel { .. } | Error::NoTarget { .. } | Error::Analysis(_))) => {
+            let html = LocateTemplate {
+                layout,
+                report: None,
+                problem: Some(e.to_string()),
+                holding_back: vec![],
+                others: vec![],
+                waterfall: "null".into(),
+                trend: "null".into(),
+                coefficient_sums: vec![],
+                model: None,
+                can_edit: false,
+                pipeline: None,
+                pipeline_chart: "null".into(),
+            }
+            .render()?;
+            return Ok(respond(html, &ctx));
+        }
+        Err(e) => return Err(AppError::from(e).into()),
+    };
+    let (holding_back, others): (Vec<IndicatorLine>, Vec<IndicatorLine>) = report
+        .indicators
+        .iter()
+        .cloned()
+        .partition(|k| k.shortfall_pp.is_some_and(|s| s > 0.0005));
+    let waterfall = chart_json(&serde_json::json!({
+        "target": report.target_growth_pct,
+        "gdp": report.gdp_growth_pct,
+        "items": report.industries.iter().map(|i| serde_json::json!({"name": i.name, "pull": i.pull_pp, "drag": i.drag_pp})).collect::<Vec<_>>(),
+    }));
+    // Trends of the five indicators that hold the year back most.
+    let series = state
+        .store
+        .observations_of_year(&ctx.region.code, ctx.year())
+        .await?;
+    let mut trend = Vec::new();
+    for k in holding_back.iter().take(5) {
+        let points: Vec<(String, Option<f64>)> = series
+            .iter()
+            .filter(|o| o.indicator == k.code && o.end_month <= i64::from(ctx.period.end_month()))
+            .map(|o| (format!("1–{} 月", o.end_month), o.ytd_growth))
+            .collect();
+        if !points.is_empty() {
+            trend.push(TrendSeries {
+                name: k.name.clone(),
+                target: k.target_growth_pct,
+                points,
+            });
+        }
+    }
+    let model = state.store.model(&ctx.region.code, ctx.year()).await?;
+    let coefficient_sums = model
+        .as_ref()
+        .map(|m| {
+            m.industries
+                .iter()
+                .map(|i| {
+                    let sum: f64 = m
+                        .drivers
+                        .iter()
+                        .filter(|d| d.industry == i.code)
+                        .map(|d| d.coefficient)
+                        .sum();
+                    (i.code.clone(), i.name.clone(), i.weight, sum)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let access = crate::land::pages::access(&state, &user).await?;
+    let pipeline = workflow::land::pipeline_report(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        &state.config.rules,
+        &access,
+    )
+    .await
+    .ok()
+    .filter(|p| !p.contribution.projects.is_empty());
+    let pipeline_chart = pipeline
+        .as_ref()
+        .map(|p| chart_json(&p.contribution.by_month))
+        .unwrap_or_else(|| "null".into());
+    let html = LocateTemplate {
+        pipeline,
+        pipeline_chart,
+        layout,
+        report: Some(report),
+        problem: None,
+        holding_back,
+        others,
+        waterfall,
+        trend: chart_json(&trend),
+        coefficient_sums,
+        model,
+        can_edit: user.principal.role.is_office(),
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+/// One row of an indicator's series, with the single-month figures derived (never stored).
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesRow {
+    pub period: String,
+    pub label: String,
+    pub ytd_value: Option<f64>,
+    pub ytd_growth: Option<f64>,
+    pub month_value: Option<f64>,
+    pub month_growth: Option<f64>,
+}
+
+/// Derives single-month (or single-quarter) values and growth from cumulative ones.
+pub fn derive_single_periods(rows: &[store::locate::Observation]) -> Vec<SeriesRow> {
+    let mut out: Vec<SeriesRow> = Vec::with_capacity(rows.len());
+    let mut prev: Option<&store::locate::Observation> = None;
+    for o in rows {
+        let (month_value, month_growth) = match (prev, o.ytd_value, o.ytd_growth) {
+            (Some(p), Some(x), Some(n)) => match (p.ytd_value, p.ytd_growth) {
+                (Some(px), Some(pn)) => {
+                    let this = x - px;
+                    let last = x / (1.0 + n / 100.0) - px / (1.0 + pn / 100.0);
+                    (
+                        Some(this),
+                        (last.abs() > 1e-12).then(|| (this / last - 1.0) * 100.0),
+                    )
+                }
+                _ => (None, None),
+            },
+            (None, Some(x), _) => (Some(x), o.ytd_growth),
+            _ => (None, None),
+        };
+        let start = prev.map(|p| p.end_month + 1).unwrap_or(1);
+        let label = if start == o.end_month {
+            format!("{} 月", o.end_month)
+        } else {
+            format!("{start}–{} 月", o.end_month)
+        };
+        out.push(SeriesRow {
+            period: o.period.clone(),
+            label: format!("1–{} 月（当期 {label}）", o.end_month),
+            ytd_value: o.ytd_value,
+            ytd_growth: o.ytd_growth,
+            month_value,
+            month_growth,
+        });
+        prev = Some(o);
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorTemplate {
+    layout: Layout,
+    can_edit: bool,
+    owner: String,
+    /// The region's own (nominal) target for the indicator, as set.
+    target_value: String,
+    /// The year whose target the form edits.
+    line_year: i32,
+    line: IndicatorLine,
+    unit: String,
+    rows: Vec<SeriesRow>,
+    drives: Vec<(String, f64, f64)>,
+    chart: String,
+}
+
+impl IndicatorTemplate {
+    fn o1<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o1(x)
+    }
+    fn o2<T: OptNum>(&self, x: T) -> String {
+        let x = &x.get();
+        o2(x)
+    }
+    fn f1<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        f1(x)
+    }
+    fn f3<T: Num>(&self, x: T) -> String {
+        let x = &x.get();
+        format!("{x:.3}")
+    }
+}
+
+pub async fn indicator(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let report = build_report(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        None,
+        &state.config.rules.warning_rules,
+    )
+    .await?;
+    let line = report
+        .indicators
+        .iter()
+        .find(|k| k.code == code)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("指标“{code}”")))?;
+    let series: Vec<store::locate::Observation> = state
+        .store
+        .observations_of_year(&ctx.region.code, ctx.year())
+        .await?
+        .into_iter()
+        .filter(|o| o.indicator == code)
+        .collect();
+    let rows = derive_single_periods(&series);
+    let model = state.store.model(&ctx.region.code, ctx.year()).await?;
+    let drives = model
+        .map(|m| {
+            m.drivers
+                .iter()
+                .filter(|d| d.indicator == code)
+                .map(|d| {
+                    let (name, w) = m
+                        .industries
+                        .iter()
+                        .find(|i| i.code == d.industry)
+                        .map(|i| (i.name.clone(), i.weight))
+                        .unwrap_or_default();
+                    (name, w, d.coefficient)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let chart = chart_json(&vec![TrendSeries {
+        name: line.name.clone(),
+        target: line.target_growth_pct,
+        points: series
+            .iter()
+            .map(|o| (format!("1–{} 月", o.end_month), o.ytd_growth))
+            .collect(),
+    }]);
+    let unit = line.unit.clone();
+    let target_value = state
+        .store
+        .indicator_targets(&ctx.region.code, ctx.year())
+        .await?
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
+    let html = IndicatorTemplate {
+        layout: Layout::new(&line.name, "locate", &user, &ctx),
+        can_edit: user.principal.role.is_office(),
+        owner: line.owner_department.clone(),
+        target_value,
+        line_year: ctx.year(),
+        line,
+        unit,
+        rows,
+        drives,
+        chart,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
+/// Saves an indicator's catalogue entry and this region's target for it (office only).
+pub async fn save_indicator(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    user.check_form_csrf(&form)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let current = state
+        .store
+        .indicators()
+        .await?
+        .into_iter()
+        .find(|k| k.code == code)
+        .ok_or_else(|| AppError::NotFound(format!("指标“{code}”")))?;
+    let field = |name: &str| {
+        form.get(name)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let name = domain::BoundedText::parse(&field("name"), "指标名称", 100)
+        .map_err(|e| AppError::bad_field("name", e.to_string()))?;
+    let unit = domain::BoundedText::parse(&field("unit"), "计量单位", 20)
+        .map_err(|e| AppError::bad_field("unit", e.to_string()))?;
+    let owner = field("owner_department");
+    if owner.chars().count() > 50 {
+        return Err(AppError::bad_field("owner_department", "责任部门最多 50 个字符").into());
+    }
+    let target = match field("target_growth_pct").trim_end_matches('%') {
+        "" => None,
+        t => Some(
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && (-100.0..=1000.0).contains(v))
+                .ok_or_else(|| {
+                    AppError::bad_field(
+                        "target_growth_pct",
+                        format!("目标增速“{t}”不是有效的百分数"),
+                    )
+                })?,
+        ),
+    };
+    let mut tx = state.store.begin_write().await?;
+    tx.upsert_indicator(
+        &user.actor(),
+        &store::locate::NewIndicator {
+            code: current.code.clone(),
+            name: name.into_string(),
+            unit: unit.into_string(),
+            frequency: current.frequency.clone(),
+            kind: current.kind.clone(),
+            nominal: current.nominal != 0,
+            stock: current.stock != 0,
+            deflator: current.deflator.clone(),
+            owner_department: owner,
+        },
+    )
+    .await?;
+    if let Some(t) = target {
+        tx.set_indicator_target(
+            &user.actor(),
+            &ctx.region.code,
+            ctx.year(),
+            &current.code,
+            t,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(axum::response::Redirect::to(&format!("/locate/indicators/{code}")).into_response())
+}
+
+/// Saves an edited accounting model as a new version (office only). Every industry's weight
+/// and assumed growth and every driver's coefficient come in one form, so that the weights are
+/// checked together.
+pub async fn save_model(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require_office(&user)?;
+    user.check_form_csrf(&form)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let model = state
+        .store
+        .model(&ctx.region.code, ctx.year())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{} 年核算模型", ctx.year())))?;
+    let number = |key: &str, label: &str| -> Result<Option<f64>, AppError> {
+        match form.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(t) => t
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(Some)
+                .ok_or_else(|| AppError::bad_field(key, format!("{label}“{t}”不是有效的数字"))),
+        }
+    };
+    let mut industries = Vec::new();
+    for i in &model.industries {
+        let weight_pct = number(&format!("weight.{}", i.code), &format!("{}的权重", i.name))?
+            .ok_or_else(|| {
+                AppError::bad_field(
+                    &format!("weight.{}", i.code),
+                    format!("{}的权重不能为空", i.name),
+                )
+            })?;
+        let assumed = number(
+            &format!("assumed.{}", i.code),
+            &format!("{}的假定增速", i.name),
+        )?;
+        industries.push(store::locate::ModelIndustry {
+            weight: weight_pct / 100.0,
+            assumed_growth: assumed,
+            ..i.clone()
+        });
+    }
+    let mut drivers = Vec::new();
+    for d in &model.drivers {
+        let key = format!("coef.{}.{}", d.industry, d.indicator);
+        let c = number(&key, "驱动系数")?
+            .ok_or_else(|| AppError::bad_field(&key, "驱动系数不能为空"))?;
+        drivers.push(store::locate::ModelDriver {
+            coefficient: c,
+            ..d.clone()
+        });
+    }
+    let total: f64 = industries.iter().map(|i| i.weight).sum();
+    if (total - 1.0).abs() > analytics::accounting::WEIGHT_TOLERANCE {
+        return Err(AppError::bad_field(
+            "weight",
+            format!(
+                "行业权重合计 {:.2}%，应为 100%（允许误差 0.1 个百分点）；未保存",
+                total * 100.0
+            ),
+        )
+        .into());
+    }
+    for i in &industries {
+        if !(0.0..=1.0).contains(&i.weight) {
+            return Err(
+                AppError::bad_field("weight", format!("{}的权重不在 0–100% 之间", i.name)).into(),
+            );
+        }
+        if i.assumed_growth.is_none() && !drivers.iter().any(|d| d.industry == i.code) {
+            return Err(AppError::bad_field(
+                "assumed",
+                format!("{}没有驱动指标，须填写假定增速", i.name),
+            )
+            .into());
+        }
+    }
+    let mut tx = state.store.begin_write().await?;
+    tx.create_model(
+        &user.actor(),
+        &ctx.region.code,
+        ctx.year(),
+        &industries,
+        &drivers,
+        "页面编辑",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(axum::response::Redirect::to("/locate#model").into_response())
+}
