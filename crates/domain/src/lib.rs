@@ -6,6 +6,7 @@
 //! (序时进度) and of who may read or write which scope. No I/O, no async, no SQL.
 
 pub mod access;
+pub mod code;
 pub mod decimal;
 pub mod money;
 pub mod period;
@@ -17,6 +18,7 @@ pub mod text;
 pub mod uscc;
 
 pub use access::{Principal, ProjectFacts, Role, Scope, ScopeKind, TaskFacts};
+pub use code::{Coded, UnknownCode};
 pub use money::Yuan;
 pub use period::Period;
 pub use region::RegionCode;

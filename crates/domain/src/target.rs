@@ -69,6 +69,8 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
+    pub const ALL: [TargetKind; 2] = [TargetKind::Cumulative, TargetKind::Level];
+
     pub fn parse(code: &str) -> Option<Self> {
         match code.trim() {
             "cumulative" => Some(Self::Cumulative),
@@ -357,9 +359,55 @@ impl Progress {
     }
 }
 
+/// The years a target may be set for.
+pub const TARGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// The GDP growth targets (%) the analysis accepts: beyond ±50 % no city plans.
+pub const GDP_GROWTH_TARGET_RANGE: std::ops::RangeInclusive<f64> = -50.0..=50.0;
+
+/// Why a target's defining value is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TargetRuleError {
+    #[error("年度 {0} 不在 2000–2100 之间")]
+    Year(i32),
+    #[error("目标增速“{0}”无效：应为 -50 至 50 之间的百分数")]
+    GrowthTarget(String),
+}
+
+/// Checks the year of a new target.
+pub fn check_target_year(year: i32) -> Result<i32, TargetRuleError> {
+    if TARGET_YEARS.contains(&year) {
+        Ok(year)
+    } else {
+        Err(TargetRuleError::Year(year))
+    }
+}
+
+/// Reads a GDP growth target in percent ("5.5" or "5.5%") within [`GDP_GROWTH_TARGET_RANGE`].
+pub fn parse_gdp_growth_target(text: &str) -> Result<f64, TargetRuleError> {
+    text.trim()
+        .trim_end_matches(['%', '％'])
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && GDP_GROWTH_TARGET_RANGE.contains(v))
+        .ok_or_else(|| TargetRuleError::GrowthTarget(text.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_years_and_growth_targets_have_bounds() {
+        assert_eq!(check_target_year(2025), Ok(2025));
+        assert_eq!(check_target_year(1999), Err(TargetRuleError::Year(1999)));
+        assert_eq!(check_target_year(2101), Err(TargetRuleError::Year(2101)));
+        assert_eq!(parse_gdp_growth_target("5.5%"), Ok(5.5));
+        assert_eq!(parse_gdp_growth_target("-50"), Ok(-50.0));
+        for bad in ["50.1", "NaN", "inf", "", "五"] {
+            assert!(parse_gdp_growth_target(bad).is_err(), "{bad}");
+        }
+    }
 
     fn q(s: &str, u: Unit) -> Quantity {
         Quantity::parse(s, u).expect("valid quantity")

@@ -110,6 +110,8 @@ pub enum Route {
 }
 
 impl Route {
+    pub const ALL: [Route; 3] = [Route::Stock, Route::Attract, Route::Both];
+
     pub fn parse(code: &str) -> Option<Self> {
         match code.trim() {
             "stock" | "存量提升" => Some(Route::Stock),

@@ -778,7 +778,7 @@ async fn user_command(command: UserCommand) -> Result<(), CliError> {
         UserCommand::List { db } => {
             let store = Store::open(&db.db).await?;
             for u in store.users().await? {
-                let role = Role::parse(&u.role).map(|r| r.label()).unwrap_or("?");
+                let role = u.principal().role.label();
                 let status = if u.active == 1 { "启用" } else { "停用" };
                 println!(
                     "{}\t{}\t{}\t{}\t{status}",

@@ -2,6 +2,7 @@
 //! library, tasks with their claim, milestones, progress and attachments, the routing records
 //! (enterprises served, leads sourced), notifications and the supervision ranking (赛马).
 
+use crate::codes::Code;
 use crate::{Actor, AuditEntry, Result, Store, StoreError, WriteTx};
 use domain::{Route, TaskEvent, TaskState};
 use serde::Serialize;
@@ -52,6 +53,22 @@ pub struct ShortfallLink {
     pub name: Option<String>,
 }
 
+/// The kinds of thing a shortfall links to (`shortfall_links.kind`).
+pub const SHORTFALL_LINK_KINDS: [&str; 3] = ["industry", "track", "town"];
+/// The states of a lead (`leads.status`): new, or turned into a project.
+pub const LEAD_STATUSES: [&str; 2] = ["new", "project"];
+
+impl crate::Checked for ShortfallLink {
+    fn check(&self) -> Result<()> {
+        crate::check_code(
+            "shortfall link kind",
+            "kind",
+            &self.kind,
+            &SHORTFALL_LINK_KINDS,
+        )
+    }
+}
+
 // ----- remedies ------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +113,10 @@ pub struct TaskRow {
     pub title: String,
     pub description: String,
     pub route: String,
+    /// `route`, decoded strictly when the row is read (an unknown code fails the read).
+    #[sqlx(rename = "route")]
+    #[serde(skip)]
+    route_code: Code<Route>,
     pub track_id: Option<i64>,
     pub track_name: Option<String>,
     pub town_id: Option<i64>,
@@ -105,6 +126,10 @@ pub struct TaskRow {
     pub deadline: String,
     pub expected_pp: Option<f64>,
     pub state: String,
+    /// `state`, decoded strictly when the row is read.
+    #[sqlx(rename = "state")]
+    #[serde(skip)]
+    state_code: Code<TaskState>,
     pub claimed_by_person: Option<i64>,
     pub claimed_by_name: Option<String>,
     pub claimed_at: Option<String>,
@@ -116,11 +141,11 @@ pub struct TaskRow {
 
 impl TaskRow {
     pub fn state(&self) -> TaskState {
-        TaskState::parse(&self.state).unwrap_or(TaskState::Open)
+        self.state_code.0
     }
 
     pub fn route(&self) -> Route {
-        Route::parse(&self.route).unwrap_or(Route::Both)
+        self.route_code.0
     }
 }
 
@@ -252,7 +277,9 @@ pub struct TaskFilter {
 pub struct Notification {
     pub id: i64,
     pub text: String,
-    pub link: String,
+    /// The task it is about (the front end links to it); none for a notification whose old
+    /// stored link named no task.
+    pub task_id: Option<i64>,
     pub created_at: String,
     pub read_at: Option<String>,
 }
@@ -530,24 +557,21 @@ impl WriteTx {
         .fetch_all(self.conn())
         .await?;
         for user in leaders {
-            self.notify(
-                user,
-                &format!("有新任务待认领：{}", new.title),
-                &format!("/tasks/{id}"),
-            )
-            .await?;
+            self.notify(user, &format!("有新任务待认领：{}", new.title), id)
+                .await?;
         }
         Ok(id)
     }
 
-    pub async fn notify(&mut self, user_id: i64, text: &str, link: &str) -> Result<()> {
+    /// Tells a user about a task.
+    pub async fn notify(&mut self, user_id: i64, text: &str, task_id: i64) -> Result<()> {
         let at = self.at.clone();
         sqlx::query(
-            "INSERT INTO notifications (user_id, text, link, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO notifications (user_id, text, task_id, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(user_id)
         .bind(text)
-        .bind(link)
+        .bind(task_id)
         .bind(at)
         .execute(self.conn())
         .await?;
@@ -819,7 +843,7 @@ impl WriteTx {
                 self.notify(
                     u,
                     &format!("任务已逾期，请尽快办理：{}（{why}）", task.title),
-                    &format!("/tasks/{id}"),
+                    *id,
                 )
                 .await?;
             }
@@ -979,7 +1003,11 @@ fn remedy_from_row(r: &sqlx::any::AnyRow) -> Result<Remedy> {
         title: r.try_get("title")?,
         description: r.try_get("description")?,
         sector: r.try_get("sector")?,
-        route: r.try_get("route")?,
+        route: {
+            let route: String = r.try_get("route")?;
+            crate::decode::<Route>("route", &route)?;
+            route
+        },
         owner_department: r.try_get("owner_department")?,
         expected_effect: r.try_get("expected_effect")?,
         source: r.try_get("source")?,
@@ -1009,14 +1037,14 @@ impl Store {
         else {
             return Ok(None);
         };
-        let links = sqlx::query_as::<_, ShortfallLink>(
+        let links = crate::checked(sqlx::query_as::<_, ShortfallLink>(
             "SELECT l.kind, l.ref_id, CASE l.kind WHEN 'track' THEN (SELECT name FROM tracks WHERE id = l.ref_id) \
              WHEN 'town' THEN (SELECT name FROM towns WHERE id = l.ref_id) ELSE NULL END AS name \
              FROM shortfall_links l WHERE l.shortfall_id = $1 ORDER BY l.kind, l.ref_id",
         )
         .bind(id)
         .fetch_all(&self.pool)
-        .await?;
+        .await?)?;
         Ok(Some((s, links)))
     }
 
@@ -1187,13 +1215,17 @@ impl Store {
     }
 
     async fn leads_where(&self, condition: &str, value: i64) -> Result<Vec<Lead>> {
-        Ok(sqlx::query_as::<_, Lead>(&format!(
+        let rows = sqlx::query_as::<_, Lead>(&format!(
             "SELECT l.id, l.task_id, l.track_id, t.name AS track_name, l.chain_link, l.name, l.investor, l.estimated_investment, l.status, \
              l.created_by_name, l.created_at FROM leads l LEFT JOIN tracks t ON t.id = l.track_id WHERE {condition} ORDER BY l.id"
         ))
         .bind(value)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        for lead in &rows {
+            crate::check_code("lead status", "status", &lead.status, &LEAD_STATUSES)?;
+        }
+        Ok(rows)
     }
 
     pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<TaskRow>> {
@@ -1255,7 +1287,7 @@ impl Store {
         unread_only: bool,
     ) -> Result<Vec<Notification>> {
         Ok(sqlx::query_as::<_, Notification>(
-            "SELECT id, text, link, created_at, read_at FROM notifications WHERE user_id = $1 AND ($2 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT 100",
+            "SELECT id, text, task_id, created_at, read_at FROM notifications WHERE user_id = $1 AND ($2 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT 100",
         )
         .bind(user_id)
         .bind(i64::from(unread_only))
@@ -1300,9 +1332,9 @@ impl Store {
                 }
             };
             let r = &mut out[idx];
-            match TaskState::parse(&state) {
-                Some(TaskState::Cancelled) => continue,
-                Some(TaskState::Done) => {
+            match crate::decode::<TaskState>("state", &state)? {
+                TaskState::Cancelled => continue,
+                TaskState::Done => {
                     // A task done on its deadline day is on time.
                     if done_at
                         .as_deref()
@@ -1313,8 +1345,8 @@ impl Store {
                         r.done_late += 1;
                     }
                 }
-                Some(TaskState::Overdue) => r.overdue += 1,
-                _ => r.open += 1,
+                TaskState::Overdue => r.overdue += 1,
+                TaskState::Open | TaskState::Claimed | TaskState::InProgress => r.open += 1,
             }
             r.total += 1;
         }

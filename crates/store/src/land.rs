@@ -1,6 +1,7 @@
 //! The data of the land step (打项目): projects and their stages, approval plans, the service log,
 //! and the counts that feed the annual targets (signed and started projects, signed investment).
 
+use crate::codes::Code;
 use crate::{Actor, AuditEntry, Result, Store, StoreError, WriteTx};
 use domain::project::{check_move, Stage, StageFacts};
 use serde::Serialize;
@@ -91,6 +92,10 @@ pub struct ProjectRow {
     pub source_task_id: Option<i64>,
     pub source_lead_id: Option<i64>,
     pub stage: String,
+    /// `stage`, decoded strictly when the row is read (an unknown code fails the read).
+    #[sqlx(rename = "stage")]
+    #[serde(skip)]
+    stage_code: Code<Stage>,
     pub last_activity_at: String,
     pub signed_on: Option<String>,
     pub started_on: Option<String>,
@@ -100,7 +105,7 @@ pub struct ProjectRow {
 
 impl ProjectRow {
     pub fn stage(&self) -> Stage {
-        Stage::parse(&self.stage).unwrap_or(Stage::Lead)
+        self.stage_code.0
     }
 }
 
@@ -132,6 +137,31 @@ pub struct StageRecord {
     pub on_date: String,
     pub recorded_by_name: String,
     pub recorded_at: String,
+}
+
+impl crate::Checked for StageRecord {
+    fn check(&self) -> Result<()> {
+        crate::decode::<Stage>("stage", &self.stage).map(|_| ())
+    }
+}
+
+fn check_gate(gate: Option<&str>) -> Result<()> {
+    match gate {
+        Some(g) => crate::decode::<Stage>("gates_stage", g).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+impl crate::Checked for ApprovalTemplate {
+    fn check(&self) -> Result<()> {
+        check_gate(self.gates_stage.as_deref())
+    }
+}
+
+impl crate::Checked for ProjectApproval {
+    fn check(&self) -> Result<()> {
+        check_gate(self.gates_stage.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -754,16 +784,16 @@ impl Store {
         else {
             return Ok(None);
         };
-        let stages = sqlx::query_as::<_, StageRecord>("SELECT stage, on_date, recorded_by_name, recorded_at FROM project_stages WHERE project_id = $1 ORDER BY id")
+        let stages = crate::checked(sqlx::query_as::<_, StageRecord>("SELECT stage, on_date, recorded_by_name, recorded_at FROM project_stages WHERE project_id = $1 ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
-            .await?;
-        let approvals = sqlx::query_as::<_, ProjectApproval>(
+            .await?)?;
+        let approvals = crate::checked(sqlx::query_as::<_, ProjectApproval>(
             "SELECT id, code, name, planned_days, prerequisites, gates_stage, plan_start, actual_start, actual_end FROM project_approvals WHERE project_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
-        .await?;
+        .await?)?;
         let issues = sqlx::query_as::<_, ProjectIssue>(
             "SELECT i.id, i.problem, i.department_id, d.name AS department_name, i.deadline, i.resolution, i.resolved_at, i.created_by_name, i.created_at \
              FROM project_issues i LEFT JOIN departments d ON d.id = i.department_id WHERE i.project_id = $1 ORDER BY i.id",
@@ -817,7 +847,7 @@ impl Store {
     }
 
     pub async fn approval_templates(&self) -> Result<Vec<ApprovalTemplate>> {
-        Ok(sqlx::query_as::<_, ApprovalTemplate>("SELECT code, name, typical_days, prerequisites, gates_stage, ordinal FROM approval_templates ORDER BY ordinal")
+        crate::checked(sqlx::query_as::<_, ApprovalTemplate>("SELECT code, name, typical_days, prerequisites, gates_stage, ordinal FROM approval_templates ORDER BY ordinal")
             .fetch_all(&self.pool)
             .await?)
     }

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod claim;
+pub mod codes;
 pub mod land;
 pub mod locate;
 mod migrate;
@@ -57,12 +58,31 @@ pub enum StoreError {
     Backup(String),
     #[error("password hashing failed")]
     PasswordHash,
+    /// A stored value names nothing the code knows (an enum column holding an unknown code):
+    /// the data was written behind the store's back or damaged. An internal fault, never
+    /// turned into a default.
+    #[error("corrupt data: column {column} holds “{value}”, which is no known {what}")]
+    Corrupt {
+        what: &'static str,
+        column: String,
+        value: String,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        // A row whose enum column failed strict decoding (`#[sqlx(try_from = "String")]`).
+        if let sqlx::Error::ColumnDecode { index, source } = &e {
+            if let Some(unknown) = source.downcast_ref::<domain::UnknownCode>() {
+                return StoreError::Corrupt {
+                    what: unknown.what,
+                    column: index.trim_matches('"').to_string(),
+                    value: unknown.value.clone(),
+                };
+            }
+        }
         if is_busy(&e) {
             StoreError::Busy(e)
         } else {
@@ -417,6 +437,47 @@ impl WriteTx {
             .await?;
         Ok(row.is_some())
     }
+}
+
+/// Decodes a stored code strictly: an unknown code in `column` is [`StoreError::Corrupt`].
+pub(crate) fn decode<T: domain::Coded>(column: &str, value: &str) -> Result<T> {
+    T::from_code(value).map_err(|e| StoreError::Corrupt {
+        what: e.what,
+        column: column.to_string(),
+        value: e.value,
+    })
+}
+
+/// Checks a stored code of a closed set the store keeps as text (no domain enum).
+pub(crate) fn check_code(
+    what: &'static str,
+    column: &str,
+    value: &str,
+    known: &[&str],
+) -> Result<()> {
+    if known.contains(&value) {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt {
+            what,
+            column: column.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+/// A row type with text columns of closed sets (kept as text for its readers), checked
+/// strictly when read: see [`decode`] and [`check_code`].
+pub(crate) trait Checked: Sized {
+    fn check(&self) -> Result<()>;
+}
+
+/// Checks every row read; the first row holding an unknown code is [`StoreError::Corrupt`].
+pub(crate) fn checked<T: Checked>(rows: Vec<T>) -> Result<Vec<T>> {
+    for r in &rows {
+        r.check()?;
+    }
+    Ok(rows)
 }
 
 /// Boolean columns are stored as 0/1 integers in both dialects.

@@ -19,6 +19,23 @@ pub struct Indicator {
     pub owner_department: String,
 }
 
+/// The kinds of indicator (`indicators.kind`): in the GDP sum, or monitored beside it.
+pub const INDICATOR_KINDS: [&str; 2] = ["accounting", "leading"];
+/// How often an indicator is published (`indicators.frequency`).
+pub const INDICATOR_FREQUENCIES: [&str; 2] = ["monthly", "quarterly"];
+
+impl crate::Checked for Indicator {
+    fn check(&self) -> Result<()> {
+        crate::check_code("indicator kind", "kind", &self.kind, &INDICATOR_KINDS)?;
+        crate::check_code(
+            "indicator frequency",
+            "frequency",
+            &self.frequency,
+            &INDICATOR_FREQUENCIES,
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NewIndicator {
     pub code: String,
@@ -383,7 +400,7 @@ impl WriteTx {
 
 impl Store {
     pub async fn indicators(&self) -> Result<Vec<Indicator>> {
-        Ok(
+        crate::checked(
             sqlx::query_as::<_, Indicator>(&format!("{INDICATOR_SELECT} ORDER BY code"))
                 .fetch_all(&self.pool)
                 .await?,

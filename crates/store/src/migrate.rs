@@ -76,6 +76,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 10,
+        name: "strict_codes",
+        portable: include_str!("../migrations/0010_strict_codes.sql"),
+        sqlite: include_str!("../migrations/0010_strict_codes.sqlite.sql"),
+        postgres: include_str!("../migrations/0010_strict_codes.postgres.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

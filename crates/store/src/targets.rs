@@ -3,6 +3,7 @@
 //! report appends a record with its date, source and author, and the value "as of" a date is
 //! the latest record on or before it.
 
+use crate::codes::Code;
 use crate::{Actor, AuditEntry, Result, Store, StoreError, WriteTx};
 use domain::{Quantity, Scope, ScopeKind, TargetKind, Unit};
 use serde::Serialize;
@@ -48,20 +49,31 @@ pub struct TargetRow {
     /// Where the actual comes from: "projects" when the project pipeline counts it.
     #[sqlx(default)]
     pub actual_source: Option<String>,
+    /// `unit`, `kind` and `scope_kind` decoded strictly when the row is read: an unknown code
+    /// fails the read (an unknown scope is never taken for the city).
+    #[sqlx(rename = "unit")]
+    #[serde(skip)]
+    unit_code: Code<Unit>,
+    #[sqlx(rename = "kind")]
+    #[serde(skip)]
+    kind_code: Code<TargetKind>,
+    #[sqlx(rename = "scope_kind")]
+    #[serde(skip)]
+    scope_code: Code<ScopeKind>,
 }
 
 impl TargetRow {
     pub fn unit(&self) -> Unit {
-        Unit::parse(&self.unit).unwrap_or(Unit::Count)
+        self.unit_code.0
     }
 
     pub fn kind(&self) -> TargetKind {
-        TargetKind::parse(&self.kind).unwrap_or(TargetKind::Level)
+        self.kind_code.0
     }
 
     pub fn scope(&self) -> Scope {
         Scope {
-            kind: ScopeKind::parse(&self.scope_kind).unwrap_or(ScopeKind::City),
+            kind: self.scope_code.0,
             id: self.scope_id,
         }
     }
@@ -233,7 +245,7 @@ impl WriteTx {
         let Some((region, name, old, unit)) = before else {
             return Err(StoreError::NotFound(format!("目标 {id}")));
         };
-        let unit = Unit::parse(&unit).unwrap_or(Unit::Count);
+        let unit: Unit = crate::decode("unit", &unit)?;
         let at = self.at.clone();
         sqlx::query("UPDATE targets SET value = $1, updated_at = $2 WHERE id = $3")
             .bind(value)
@@ -305,7 +317,7 @@ impl WriteTx {
                 new.as_of
             )));
         }
-        let unit = Unit::parse(&unit).unwrap_or(Unit::Count);
+        let unit: Unit = crate::decode("unit", &unit)?;
         let at = self.at.clone();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO target_actuals (target_id, value, as_of, source, note, recorded_by, recorded_by_name, recorded_at) \
@@ -400,11 +412,15 @@ impl Store {
             .iter_mut()
             .filter(|r| crate::land::DERIVED_METRICS.contains(&r.metric.as_str()))
         {
-            if matches!(r.scope_kind.as_str(), "city" | "tier" | "track" | "town") {
+            let kind = r.scope().kind;
+            if matches!(
+                kind,
+                ScopeKind::City | ScopeKind::Tier | ScopeKind::Track | ScopeKind::Town
+            ) {
                 let key = (
                     r.metric.clone(),
-                    r.scope_kind.clone(),
-                    if r.scope_kind == "city" {
+                    kind.code().to_string(),
+                    if kind == ScopeKind::City {
                         None
                     } else {
                         r.scope_id

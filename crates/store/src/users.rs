@@ -52,6 +52,11 @@ pub struct User {
     pub town_id: Option<i64>,
     pub active: i64,
     pub created_at: String,
+    /// `role`, decoded strictly when the row is read: an unknown role fails the read (it is
+    /// never taken for a viewer).
+    #[sqlx(rename = "role")]
+    #[serde(skip)]
+    role_code: crate::codes::Code<Role>,
 }
 
 impl User {
@@ -59,7 +64,7 @@ impl User {
         Principal {
             user_id: self.id,
             username: self.username.clone(),
-            role: Role::parse(&self.role).unwrap_or(Role::Viewer),
+            role: self.role_code.0,
             person_id: self.person_id,
             department_id: self.department_id,
             town_id: self.town_id,

@@ -2,7 +2,7 @@
 //! write them, and its progress against time-elapsed progress (序时进度) with a status that
 //! always carries its word as well as its colour.
 
-use domain::{Principal, Progress, ProgressThresholds, ScopeKind, Status, TargetKind};
+use domain::{Principal, Progress, ProgressThresholds, Status, TargetKind};
 use serde::Serialize;
 use store::targets::TargetRow;
 
@@ -54,7 +54,7 @@ impl TargetView {
         let target = row.target_quantity();
         let actual = row.actual_quantity();
         let progress = Progress::assess(kind, target, actual, elapsed, thresholds);
-        let scope_kind = ScopeKind::parse(&row.scope_kind).unwrap_or(ScopeKind::City);
+        let scope_kind = row.scope().kind;
         let summary = summary(row, &progress);
         TargetView {
             id: row.id,

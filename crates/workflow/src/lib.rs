@@ -9,6 +9,7 @@ mod error;
 pub mod imports;
 pub mod land;
 pub mod locate;
+pub mod targets;
 
 pub use error::Error;
 

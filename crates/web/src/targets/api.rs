@@ -15,18 +15,16 @@ use crate::json::require_region;
 use crate::json::stored_state_conflict;
 use crate::json::ApiJson;
 use crate::json::ApiQuery;
-use crate::targets::pages::readable_target;
 use crate::view::{readable_tree, TargetView};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use domain::{Quantity, Role, Scope, ScopeKind, TargetKind, Unit};
+use domain::{Coded, Role, TargetKind, Unit};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::audit::AuditFilter;
-use store::targets::{NewActual, NewTarget};
 
 pub async fn me(ApiUser(user): ApiUser) -> Json<Value> {
     Json(json!({
@@ -152,7 +150,8 @@ pub async fn target(
         },
     )
     .await?;
-    let (row, can_write) = readable_target(&state, &user, id, &ctx.as_of).await?;
+    let workflow::targets::ReadableTarget { row, can_write } =
+        workflow::targets::read_target(&state.store, &user.principal, id, &ctx.as_of).await?;
     let view = TargetView::build(&row, ctx.elapsed(), &state.config.rules.thresholds);
     let actuals = state.store.actuals(id).await?;
     Ok(Json(json!({
@@ -228,24 +227,40 @@ fn value_syntax_ok(text: &str) -> bool {
     digits(int, 11) && frac.is_none_or(|f| digits(f, 8))
 }
 
-/// A value that is well formed but cannot be read in the target's unit ("800亿元" for a
-/// count) conflicts with the stored target: the same body is right for another target.
-fn value_for_target(text: &str, unit: Unit) -> Result<Quantity, AppError> {
-    Quantity::parse(text, unit)
-        .map_err(|e| AppError::Conflict(format!("该目标以“{}”计：{e}", unit.label())))
+/// Maps the error of a write to a stored target: a value that is well formed but cannot be read
+/// in the target's unit ("800亿元" for a count) conflicts with the stored target (the same body
+/// is right for another target), and so does a refusal by the stored state.
+fn target_write_error(e: workflow::Error) -> AppError {
+    match e {
+        workflow::Error::Invalid {
+            detail,
+            field: Some(f),
+        } if f == "value" => AppError::Conflict(format!("该值不能按该目标的单位读取：{detail}")),
+        other => stored_state_conflict(other.into()),
+    }
 }
 
-async fn writable_target(
-    state: &AppState,
-    user: &crate::auth::CurrentUser,
-    id: i64,
-) -> Result<store::targets::TargetRow, AppError> {
-    let today = domain::period::format_date(state.store.now().date());
-    let (row, can_write) = readable_target(state, user, id, &today).await?;
-    if !can_write {
-        return Err(AppError::Forbidden("您无权修改该目标".into()));
+impl ActualBody {
+    /// The command the target page builds from its form.
+    fn command(self, target_id: i64) -> Result<workflow::targets::RecordActual, AppError> {
+        let value = value_text(&self.value)?;
+        if !is_iso_date(&self.as_of) {
+            return Err(AppError::bad_field(
+                "as_of",
+                format!("as_of“{}”格式应为 2025-09-30", self.as_of),
+            ));
+        }
+        // A well-formed date that does not exist (2025-02-30) is the target's year's business.
+        let as_of = domain::period::parse_date(&self.as_of)
+            .map_err(|_| AppError::Conflict(format!("日期“{}”不存在", self.as_of)))?;
+        Ok(workflow::targets::RecordActual {
+            target_id,
+            value,
+            as_of,
+            source: optional_text(&self.source, "source", "数据来源", 100)?,
+            note: optional_text(&self.note, "note", "备注", 500)?,
+        })
     }
-    Ok(row)
 }
 
 pub async fn record_actual(
@@ -255,36 +270,15 @@ pub async fn record_actual(
     ApiJson(body): ApiJson<ActualBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&raw, "目标")?;
-    let row = writable_target(&state, &user, id).await?;
-    let text = value_text(&body.value)?;
-    if !is_iso_date(&body.as_of) {
-        return Err(AppError::bad_field(
-            "as_of",
-            format!("as_of“{}”格式应为 2025-09-30", body.as_of),
-        )
-        .into());
-    }
-    let new = NewActual {
-        target_id: id,
-        value: 0,
-        as_of: body.as_of.clone(),
-        source: optional_text(&body.source, "source", "数据来源", 100)?,
-        note: optional_text(&body.note, "note", "备注", 500)?,
-    };
-    let value = value_for_target(&text, row.unit())?;
-    let new = NewActual {
-        value: value.raw,
-        ..new
-    };
-    let mut tx = state.store.begin_write().await?;
-    let actual_id = tx
-        .record_actual(&user.actor(), &new)
+    // Whether the target exists and is the caller's to change comes before what the body says.
+    workflow::targets::writable_target(&state.store, &user.principal, id).await?;
+    let cmd = body.command(id)?;
+    let done = workflow::targets::record_actual(&state.store, &user.principal, &user.actor(), cmd)
         .await
-        .map_err(|e| stored_state_conflict(e.into()))?;
-    tx.commit().await?;
+        .map_err(target_write_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": actual_id, "target_id": id, "value": value.text(), "as_of": new.as_of})),
+        Json(json!({"id": done.id, "target_id": id, "value": done.value.text(), "as_of": done.as_of})),
     )
         .into_response())
 }
@@ -296,6 +290,17 @@ pub struct UpdateTargetBody {
     pub reason: String,
 }
 
+impl UpdateTargetBody {
+    /// The command the target page builds from its form.
+    fn command(self, target_id: i64) -> Result<workflow::targets::UpdateTargetValue, AppError> {
+        Ok(workflow::targets::UpdateTargetValue {
+            target_id,
+            value: value_text(&self.value)?,
+            reason: api_text(&self.reason, "reason", "调整原因", 200, false)?.into_string(),
+        })
+    }
+}
+
 pub async fn update_target(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -303,15 +308,12 @@ pub async fn update_target(
     ApiJson(body): ApiJson<UpdateTargetBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&raw, "目标")?;
-    let row = writable_target(&state, &user, id).await?;
-    let text = value_text(&body.value)?;
-    let reason = api_text(&body.reason, "reason", "调整原因", 200, false)?;
-    let value = value_for_target(&text, row.unit())?;
-    let mut tx = state.store.begin_write().await?;
-    tx.update_target_value(&user.actor(), id, value.raw, reason.as_str())
-        .await
-        .map_err(|e| stored_state_conflict(e.into()))?;
-    tx.commit().await?;
+    workflow::targets::writable_target(&state.store, &user.principal, id).await?;
+    let cmd = body.command(id)?;
+    let value =
+        workflow::targets::update_target_value(&state.store, &user.principal, &user.actor(), cmd)
+            .await
+            .map_err(target_write_error)?;
     Ok(Json(json!({"id": id, "value": value.text()})))
 }
 
@@ -333,58 +335,55 @@ pub struct NewTargetBody {
     pub source: String,
 }
 
-async fn resolve_scope(state: &AppState, region: &str, scope: &str) -> Result<Scope, AppError> {
-    if scope == "city" {
-        return Ok(Scope::city());
+impl NewTargetBody {
+    /// The create command, each field checked where the body says it.
+    fn command(self, region_code: String) -> Result<workflow::targets::CreateTarget, AppError> {
+        let year = domain::target::check_target_year(self.year)
+            .map_err(|e| AppError::bad_field("year", e.to_string()))?;
+        let code = check_code(&self.code, "code")?;
+        let metric = check_code(&self.metric, "metric")?;
+        let name = api_text(&self.name, "name", "目标名称", 100, false)?;
+        let unit = Unit::from_code(&self.unit).map_err(|_| {
+            AppError::bad_field(
+                "unit",
+                format!(
+                    "单位“{}”无效：应为 count、yuan、percent、persons、firms 或 days",
+                    self.unit
+                ),
+            )
+        })?;
+        let kind = TargetKind::from_code(&self.kind).map_err(|_| {
+            AppError::bad_field(
+                "kind",
+                format!("类型“{}”无效：应为 cumulative 或 level", self.kind),
+            )
+        })?;
+        let value = value_text(&self.value)?;
+        let source = optional_text(&self.source, "source", "来源", 100)?;
+        if let Some(p) = &self.parent {
+            check_code(p, "parent")?;
+        }
+        let bad_scope = || {
+            AppError::bad_field("scope", format!("范围“{}”无效：应为 city 或 tier:代码、track:代码、town:代码、department:代码、programme:代码", self.scope))
+        };
+        let scope = workflow::targets::ScopeRef::parse(&self.scope).ok_or_else(bad_scope)?;
+        if let workflow::targets::ScopeRef::Of { code, .. } = &scope {
+            check_code(code, "scope").map_err(|_| bad_scope())?;
+        }
+        Ok(workflow::targets::CreateTarget {
+            region_code,
+            year,
+            code,
+            metric,
+            name: name.into_string(),
+            unit,
+            kind,
+            value,
+            scope,
+            parent: self.parent,
+            source,
+        })
     }
-    let bad = || {
-        AppError::bad_field("scope", format!("范围“{scope}”无效：应为 city 或 tier:代码、track:代码、town:代码、department:代码、programme:代码"))
-    };
-    let (kind, code) = scope.split_once(':').ok_or_else(bad)?;
-    let kind = ScopeKind::parse(kind)
-        .filter(|k| *k != ScopeKind::City && k.code() == kind)
-        .ok_or_else(bad)?;
-    if check_code(code, "scope").is_err() {
-        return Err(bad());
-    }
-    let store = &state.store;
-    let id = match kind {
-        ScopeKind::City => None,
-        ScopeKind::Tier => store
-            .tiers(region)
-            .await?
-            .into_iter()
-            .find(|t| t.code == code)
-            .map(|t| t.id),
-        ScopeKind::Track => store
-            .tracks(region)
-            .await?
-            .into_iter()
-            .find(|t| t.code == code)
-            .map(|t| t.id),
-        ScopeKind::Town => store
-            .towns(region)
-            .await?
-            .into_iter()
-            .find(|t| t.code == code)
-            .map(|t| t.id),
-        ScopeKind::Department => store
-            .departments(region)
-            .await?
-            .into_iter()
-            .find(|t| t.code == code)
-            .map(|t| t.id),
-        ScopeKind::Programme => store
-            .programmes(region)
-            .await?
-            .into_iter()
-            .find(|t| t.code == code)
-            .map(|t| t.id),
-    };
-    let id = id.ok_or_else(|| {
-        AppError::NotFound(format!("地区 {region} 代码为“{code}”的{}", kind.label()))
-    })?;
-    Ok(Scope::of(kind, id))
 }
 
 pub async fn create_target(
@@ -394,81 +393,10 @@ pub async fn create_target(
     ApiJson(body): ApiJson<NewTargetBody>,
 ) -> Result<Response, ApiError> {
     let region = require_region(&state, &region).await?;
-    if !(2000..=2100).contains(&body.year) {
-        return Err(
-            AppError::bad_field("year", format!("年度 {} 不在 2000–2100 之间", body.year)).into(),
-        );
-    }
-    let code = check_code(&body.code, "code")?;
-    let metric = check_code(&body.metric, "metric")?;
-    let name = api_text(&body.name, "name", "目标名称", 100, false)?;
-    let unit = Unit::parse(&body.unit)
-        .filter(|u| u.code() == body.unit)
-        .ok_or_else(|| {
-            AppError::bad_field(
-                "unit",
-                format!(
-                    "单位“{}”无效：应为 count、yuan、percent、persons、firms 或 days",
-                    body.unit
-                ),
-            )
-        })?;
-    let kind = TargetKind::parse(&body.kind)
-        .filter(|k| k.code() == body.kind)
-        .ok_or_else(|| {
-            AppError::bad_field(
-                "kind",
-                format!("类型“{}”无效：应为 cumulative 或 level", body.kind),
-            )
-        })?;
-    let value = Quantity::parse(&value_text(&body.value)?, unit)
-        .map_err(|e| AppError::bad_field("value", e.to_string()))?;
-    let source = optional_text(&body.source, "source", "来源", 100)?;
-    if let Some(p) = &body.parent {
-        check_code(p, "parent")?;
-    }
-    let scope = resolve_scope(&state, &region.code, &body.scope).await?;
-    let facts = match (scope.kind, scope.id) {
-        (ScopeKind::Track, Some(id)) => state.store.track_facts(id).await?,
-        _ => None,
-    };
-    if !user.principal.can_write(scope, facts.as_ref()) {
-        return Err(AppError::Forbidden("您无权在该范围设定目标".into()).into());
-    }
-    let parent_id = match &body.parent {
-        Some(p) => Some(
-            state
-                .store
-                .target_by_code(&region.code, body.year, p)
-                .await?
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("{} 年代码为“{p}”的上级目标", body.year))
-                })?,
-        ),
-        None => None,
-    };
-    let mut tx = state.store.begin_write().await?;
-    let id = tx
-        .insert_target(
-            &user.actor(),
-            &NewTarget {
-                region_code: region.code.clone(),
-                year: body.year,
-                code,
-                metric,
-                name: name.into_string(),
-                unit,
-                kind,
-                value: value.raw,
-                scope,
-                parent_id,
-                source,
-                is_sample: false,
-            },
-        )
+    let cmd = body.command(region.code.clone())?;
+    let id = workflow::targets::create_target(&state.store, &user.principal, &user.actor(), cmd)
         .await
         .map_err(|e| stored_state_conflict(e.into()))?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
 }
 

@@ -21,7 +21,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use store::audit::{AuditFilter, AuditRecord};
 use store::reference::{Tier, TrackDetail};
-use store::targets::{ActualRecord, NewActual};
+use store::targets::ActualRecord;
 
 /// A group of targets under a heading (a tier, a town …).
 pub struct Group {
@@ -368,34 +368,6 @@ impl TargetTemplate {
     }
 }
 
-/// Loads a target the user may read, with its access facts.
-pub(crate) async fn readable_target(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    as_of: &str,
-) -> Result<(store::targets::TargetRow, bool), AppError> {
-    let row = state
-        .store
-        .target(id, as_of)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("目标 {id}")))?;
-    let scope = row.scope();
-    if !user.principal.can_read(scope) {
-        // Another scope's targets are not acknowledged to exist.
-        return Err(AppError::NotFound(format!("目标 {id}")));
-    }
-    let facts = match scope.kind {
-        ScopeKind::Track => match scope.id {
-            Some(t) => state.store.track_facts(t).await?,
-            None => None,
-        },
-        _ => None,
-    };
-    let can_write = user.principal.can_write(scope, facts.as_ref());
-    Ok((row, can_write))
-}
-
 async fn render_target(
     state: &AppState,
     user: &CurrentUser,
@@ -404,7 +376,10 @@ async fn render_target(
     error: Option<String>,
     form: HashMap<String, String>,
 ) -> Result<String, AppError> {
-    let (row, can_edit) = readable_target(state, user, id, &ctx.as_of).await?;
+    let workflow::targets::ReadableTarget {
+        row,
+        can_write: can_edit,
+    } = workflow::targets::read_target(&state.store, &user.principal, id, &ctx.as_of).await?;
     let t = &state.config.rules.thresholds;
     let target = TargetView::build(&row, ctx.elapsed(), t);
     let all = state
@@ -466,49 +441,70 @@ pub async fn target(
     Ok(respond(html, &ctx))
 }
 
-/// Parses the fields of the "record an actual value" form.
-fn parse_actual_form(
+/// A trimmed optional text field of a form, within `max` characters.
+fn form_text(
     form: &HashMap<String, String>,
-    unit: domain::Unit,
+    field: &str,
+    label: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<String, AppError> {
+    match form.get(field).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            let parsed = if multiline {
+                BoundedText::parse_multiline(s, label, max)
+            } else {
+                BoundedText::parse(s, label, max)
+            };
+            Ok(parsed
+                .map_err(|e| AppError::bad_field(field, e.to_string()))?
+                .into_string())
+        }
+        None => Ok(String::new()),
+    }
+}
+
+/// Reads the "record an actual value" form into the command the API builds from JSON too.
+fn actual_command(
+    form: &HashMap<String, String>,
     target_id: i64,
-) -> Result<NewActual, AppError> {
-    let value = form.get("value").map(String::as_str).unwrap_or("");
-    let value = Quantity::parse(value, unit)
-        .map_err(|e| AppError::bad_field("value", format!("完成值：{e}")))?;
+) -> Result<workflow::targets::RecordActual, AppError> {
     let as_of = form
         .get("as_of")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
-    domain::period::parse_date(&as_of).map_err(|_| {
+    let as_of = domain::period::parse_date(&as_of).map_err(|_| {
         AppError::bad_field("as_of", format!("截至日期“{as_of}”格式应为 2025-09-30"))
     })?;
-    let source = match form
-        .get("source")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => BoundedText::parse(s, "数据来源", 100)
-            .map_err(|e| AppError::bad_field("source", e.to_string()))?
-            .into_string(),
-        None => String::new(),
-    };
-    let note = match form.get("note").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        Some(s) => BoundedText::parse_multiline(s, "备注", 500)
-            .map_err(|e| AppError::bad_field("note", e.to_string()))?
-            .into_string(),
-        None => String::new(),
-    };
-    Ok(NewActual {
+    Ok(workflow::targets::RecordActual {
         target_id,
-        value: value.raw,
+        value: form.get("value").cloned().unwrap_or_default(),
         as_of,
-        source,
-        note,
+        source: form_text(form, "source", "数据来源", 100, false)?,
+        note: form_text(form, "note", "备注", 500, true)?,
     })
 }
 
-/// Handles a target form: checks CSRF and permission, applies `change`, and re-renders the
-/// page with the error and the user's input when it fails.
+/// Reads the "change the target value" form into its command.
+fn update_command(
+    form: &HashMap<String, String>,
+    target_id: i64,
+) -> Result<workflow::targets::UpdateTargetValue, AppError> {
+    let reason = BoundedText::parse(
+        form.get("reason").map(String::as_str).unwrap_or(""),
+        "调整原因",
+        200,
+    )
+    .map_err(|e| AppError::bad_field("reason", e.to_string()))?;
+    Ok(workflow::targets::UpdateTargetValue {
+        target_id,
+        value: form.get("target_value").cloned().unwrap_or_default(),
+        reason: reason.into_string(),
+    })
+}
+
+/// Handles a target form: checks CSRF, applies `change` (which checks the right to write),
+/// and re-renders the page with the error and the user's input when it fails.
 async fn target_form<F, Fut>(
     state: AppState,
     user: CurrentUser,
@@ -518,17 +514,13 @@ async fn target_form<F, Fut>(
     change: F,
 ) -> Result<Response, PageError>
 where
-    F: FnOnce(AppState, CurrentUser, store::targets::TargetRow, HashMap<String, String>) -> Fut,
+    F: FnOnce(AppState, CurrentUser, i64, HashMap<String, String>) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
     user.check_form_csrf(&form)?;
     let id = parse_id(&raw, "目标")?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let (row, can_write) = readable_target(&state, &user, id, &ctx.as_of).await?;
-    if !can_write {
-        return Err(AppError::Forbidden("您无权修改该目标".into()).into());
-    }
-    match change(state.clone(), user.clone(), row, form.clone()).await {
+    match change(state.clone(), user.clone(), id, form.clone()).await {
         Ok(()) => Ok(Redirect::to(&format!("/targets/{id}")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let status = e.status();
@@ -553,11 +545,10 @@ pub async fn record_actual(
         headers,
         raw,
         form,
-        |state, user, row, form| async move {
-            let new = parse_actual_form(&form, row.unit(), row.id)?;
-            let mut tx = state.store.begin_write().await?;
-            tx.record_actual(&user.actor(), &new).await?;
-            tx.commit().await?;
+        |state, user, id, form| async move {
+            let cmd = actual_command(&form, id)?;
+            workflow::targets::record_actual(&state.store, &user.principal, &user.actor(), cmd)
+                .await?;
             Ok(())
         },
     )
@@ -577,20 +568,15 @@ pub async fn update_value(
         headers,
         raw,
         form,
-        |state, user, row, form| async move {
-            let value = form.get("target_value").map(String::as_str).unwrap_or("");
-            let value = Quantity::parse(value, row.unit())
-                .map_err(|e| AppError::bad_field("target_value", format!("目标值：{e}")))?;
-            let reason = BoundedText::parse(
-                form.get("reason").map(String::as_str).unwrap_or(""),
-                "调整原因",
-                200,
+        |state, user, id, form| async move {
+            let cmd = update_command(&form, id)?;
+            workflow::targets::update_target_value(
+                &state.store,
+                &user.principal,
+                &user.actor(),
+                cmd,
             )
-            .map_err(|e| AppError::bad_field("reason", e.to_string()))?;
-            let mut tx = state.store.begin_write().await?;
-            tx.update_target_value(&user.actor(), row.id, value.raw, reason.as_str())
-                .await?;
-            tx.commit().await?;
+            .await?;
             Ok(())
         },
     )
