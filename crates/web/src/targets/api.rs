@@ -276,6 +276,10 @@ pub async fn record_actual(
         value: value.raw,
         ..new
     };
+    // An indicator-linked target takes its actual from the imported statistics only.
+    workflow::figures::check_actual_entry(&state.store, &row)
+        .await
+        .map_err(AppError::from)?;
     let mut tx = state.store.begin_write().await?;
     let actual_id = tx
         .record_actual(&user.actor(), &new)
