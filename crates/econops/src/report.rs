@@ -55,7 +55,7 @@ pub fn locate_text(answer: &AnalysisAnswer) -> String {
         ));
     }
     out.push_str(&format!(
-        "新签约项目 {} 个，签约投资 {:.2} 亿元（{}，{}）\n",
+        "新签约项目 {} 个，签约投资 {:.2} 亿元（{}·项目库，{}）\n",
         h.signed_projects.value,
         h.signed_investment.value as f64 / 1e8,
         h.signed_projects.basis_label,
