@@ -32,8 +32,9 @@ test('locate names above-scale industry first, with its pp of GDP', async () => 
   await page.click('nav.mainnav >> text=找位置');
   await page.waitForURL(/\/locate/);
   const headline = await page.locator('.headline .answer').innerText();
-  assert.match(headline, /地区生产总值累计增长 5\.2%/);
-  assert.match(headline, /低于目标 0\.4 个百分点/);
+  assert.match(headline, /地区生产总值累计增长 5\.1%（统计快报，截至 9 月底）/);
+  assert.match(headline, /模型测算 5\.2%/);
+  assert.match(headline, /低于目标 0\.5 个百分点/);
   const first = page.locator('table.ranked tbody tr').first();
   assert.equal(await first.getAttribute('data-indicator'), 'industrial-va');
   const text = await first.innerText();

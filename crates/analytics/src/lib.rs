@@ -5,6 +5,7 @@
 
 pub mod accounting;
 pub mod approval;
+pub mod figures;
 pub mod pipeline;
 pub mod synthetic;
 pub mod warning;

@@ -9,6 +9,7 @@ pub mod access;
 pub mod code;
 pub mod decimal;
 pub mod money;
+pub mod observed;
 pub mod period;
 pub mod project;
 pub mod region;

@@ -762,7 +762,8 @@ async fn load_claims(
                     owner_department_id: dept(p.dept),
                     co_department_ids: vec![],
                     deadline: day(p.deadline),
-                    expected_pp: None,
+                    // A task on a shortfall states what it is expected to close (the gap ledger counts it).
+                    expected_pp: p.shortfall.map(|_| 0.02),
                     milestones: if p.deadline > 20 {
                         vec![("完成摸底调研".to_string(), day(7))]
                     } else {

@@ -546,12 +546,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             let store = Store::open(&db.db).await?;
-            let report = workflow::locate::build_report(
+            let report = workflow::figures::analysis_answer(
                 &store,
                 &region,
                 period,
                 target,
-                &analytics::WarningRules::default(),
+                &workflow::Settings::default(),
             )
             .await?;
             if json {

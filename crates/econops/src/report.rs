@@ -1,7 +1,7 @@
 //! Plain-text renderings for the terminal, in Chinese, aligned for CJK characters (which take
 //! two columns).
 
-use workflow::locate::LocateReport;
+use workflow::figures::AnalysisAnswer;
 
 /// Display width: CJK and full-width characters take two columns.
 fn width(s: &str) -> usize {
@@ -32,17 +32,34 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-/// The locate analysis as a readable table.
-pub fn locate_text(r: &LocateReport) -> String {
+/// The locate analysis as a readable table, headed by the headline figures.
+pub fn locate_text(answer: &AnalysisAnswer) -> String {
+    let (r, h) = (&answer.report, &answer.headline);
     let mut out = String::new();
-    let gap_word = if r.gap_pp < 0.0 { "低于" } else { "高于" };
+    let gap = h.gap_pp.value;
+    let gap_word = if gap < 0.0 { "低于" } else { "高于" };
     out.push_str(&format!(
-        "{} {}：地区生产总值累计增长 {:.1}%，{gap_word}目标（{:.1}%）{:.1} 个百分点\n",
+        "{} {}：地区生产总值累计增长 {:.1}%（{}，{}），{gap_word}目标（{:.1}%）{:.1} 个百分点\n",
         r.region_name,
-        r.period_label,
-        r.gdp_growth_pct,
-        r.target_growth_pct,
-        r.gap_pp.abs()
+        h.period_label,
+        h.gdp_growth.value,
+        h.gdp_growth.basis_label,
+        h.gdp_growth.as_of_label,
+        h.target_growth_pct,
+        gap.abs()
+    ));
+    if let Some(e) = h.model_error_pp {
+        out.push_str(&format!(
+            "模型测算 {:.1}%，与统计快报相差 {e:+.2} 个百分点（模型误差）\n",
+            h.gdp_model.value
+        ));
+    }
+    out.push_str(&format!(
+        "新签约项目 {} 个，签约投资 {:.2} 亿元（{}·项目库，{}）\n",
+        h.signed_projects.value,
+        h.signed_investment.value as f64 / 1e8,
+        h.signed_projects.basis_label,
+        h.signed_projects.as_of_label
     ));
     if let (Some(n), false) = (r.rest_of_year_growth_needed_pct, r.rest_label.is_empty()) {
         out.push_str(&format!("完成全年目标，{}需增长 {n:.1}%\n", r.rest_label));

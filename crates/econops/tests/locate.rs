@@ -119,7 +119,11 @@ async fn the_api_and_the_command_line_name_industry_first_with_the_same_numbers(
         "2025-09",
     ]);
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("低于目标（5.6%）0.4 个百分点"), "{text}");
+    assert!(text.contains("低于目标（5.6%）0.5 个百分点"), "{text}");
+    assert!(
+        text.contains("模型测算 5.2%，与统计快报相差 +0.12 个百分点"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "规上工业增加值累计增长 5.8%，低于目标 3.2 个百分点，拖累 GDP 约 1.30 个百分点"

@@ -44,6 +44,14 @@ pub struct AuditFilter {
 impl WriteTx {
     pub async fn audit(&mut self, actor: &Actor, entry: AuditEntry) -> Result<()> {
         let at = self.at.clone();
+        // Every audited write may change a figure: the cached ones are stale from now on.
+        sqlx::query(
+            "INSERT INTO data_versions (scope, version) VALUES ($1, 1) \
+             ON CONFLICT (scope) DO UPDATE SET version = data_versions.version + 1",
+        )
+        .bind(entry.region_code.clone().unwrap_or_default())
+        .execute(self.conn())
+        .await?;
         sqlx::query(
             "INSERT INTO audit_log (at, actor_user_id, actor, action, entity, entity_id, region_code, \
              summary, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 pub mod claim;
 pub mod codes;
+pub mod figures;
 pub mod land;
 pub mod locate;
 mod migrate;
@@ -246,6 +247,8 @@ pub struct Store {
     clock: Clock,
     /// Pipeline counts per (region, year, as of), valid for one pipeline version.
     pub(crate) pipeline_cache: Arc<std::sync::Mutex<land::PipelineCache>>,
+    /// Figures computed from the data, each valid for one data version ([`figures`]).
+    pub(crate) figures_cache: Arc<std::sync::Mutex<figures::FiguresCache>>,
 }
 
 impl Store {
@@ -295,6 +298,7 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             clock: Clock::default(),
             pipeline_cache: Arc::default(),
+            figures_cache: Arc::default(),
         })
     }
 

@@ -83,6 +83,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0010_strict_codes.sqlite.sql"),
         postgres: include_str!("../migrations/0010_strict_codes.postgres.sql"),
     },
+    Migration {
+        version: 13,
+        name: "data_version",
+        portable: include_str!("../migrations/0013_data_version.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

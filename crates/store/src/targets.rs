@@ -368,6 +368,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         self.apply_derived(&mut rows, region, year, as_of).await?;
+        self.apply_observed(&mut rows, region, year, as_of).await?;
         Ok(rows)
     }
 
@@ -381,7 +382,62 @@ impl Store {
         let (region, year) = (row.region_code.clone(), row.year as i32);
         let mut rows = vec![row];
         self.apply_derived(&mut rows, &region, year, as_of).await?;
+        self.apply_observed(&mut rows, &region, year, as_of).await?;
         Ok(rows.pop())
+    }
+
+    /// City targets measured by an indicator (`domain::observed`) take their actual from the
+    /// indicator's latest observation of the year up to `as_of`, once the region has any
+    /// observation of that indicator in the year: the import is then their one entry.
+    async fn apply_observed(
+        &self,
+        rows: &mut [TargetRow],
+        region: &str,
+        year: i32,
+        as_of: &str,
+    ) -> Result<()> {
+        let observed = |r: &TargetRow| {
+            (r.scope_kind == "city")
+                .then(|| domain::observed::observed_indicator(&r.metric))
+                .flatten()
+        };
+        if !rows.iter().any(|r| observed(r).is_some()) {
+            return Ok(());
+        }
+        // The last month the date covers: its month within the year, December after it.
+        let month = match domain::period::parse_date(as_of) {
+            Ok(d) if d.year() == year => d.month() as u32,
+            Ok(d) if d.year() > year => 12,
+            _ => 0,
+        };
+        let series: Vec<(String, i64, String, Option<f64>)> = sqlx::query_as(
+            "SELECT o.indicator, o.end_month, o.period, o.ytd_growth FROM observations o \
+             WHERE o.region_code = $1 AND o.year = $2 ORDER BY o.indicator, o.end_month, o.id",
+        )
+        .bind(region)
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows.iter_mut() {
+            let Some(indicator) = observed(r) else {
+                continue;
+            };
+            let mine: Vec<&(String, i64, String, Option<f64>)> =
+                series.iter().filter(|o| o.0 == indicator).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            // The newest revision of the latest period up to the month (rows are in order).
+            let latest = mine.iter().rev().find(|o| o.1 <= i64::from(month));
+            r.actual = latest.and_then(|o| o.3).map(|g| (g * 100.0).round() as i64);
+            r.actual_as_of = latest.and_then(|o| {
+                domain::Period::parse(&o.2)
+                    .ok()
+                    .map(|p| domain::period::format_date(p.end_date()))
+            });
+            r.actual_source = Some("observations".into());
+        }
+        Ok(())
     }
 
     async fn apply_derived(

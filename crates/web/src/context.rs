@@ -93,18 +93,37 @@ impl ViewContext {
                 None => default_period(state, &region.code).await?,
             },
         };
-        let mut years = store.target_years(&region.code).await?;
-        if !years.contains(&i64::from(period.year())) {
-            years.push(i64::from(period.year()));
-        }
-        years.sort_unstable_by(|a, b| b.cmp(a));
-        let mut periods = Vec::new();
-        for y in years {
-            for m in 1..=12u32 {
-                if let Ok(p) = Period::month(y as i32, m) {
-                    periods.push((p.to_string(), format!("{y} 年 {}", p.label())));
+        // January is answered as 1–2 月, as the bureau publishes it.
+        let period = domain::observed::as_published(period);
+        // The picker offers the periods that have data; without any, every month of the years
+        // with targets.
+        let with_data = workflow::figures::periods_with_data(store, &region.code).await?;
+        let mut periods: Vec<(String, String)> = with_data
+            .iter()
+            .map(|p| (p.to_string(), format!("{} 年 {}", p.year(), p.label())))
+            .collect();
+        if periods.is_empty() {
+            let mut years = store.target_years(&region.code).await?;
+            if !years.contains(&i64::from(period.year())) {
+                years.push(i64::from(period.year()));
+            }
+            years.sort_unstable_by(|a, b| b.cmp(a));
+            for y in years {
+                for m in 1..=12u32 {
+                    if let Ok(p) = Period::month(y as i32, m) {
+                        periods.push((p.to_string(), format!("{y} 年 {}", p.label())));
+                    }
                 }
             }
+        } else if !with_data.contains(&period) {
+            // The period shown stays selectable even without data of its own.
+            periods.insert(
+                0,
+                (
+                    period.to_string(),
+                    format!("{} 年 {}（无统计数据）", period.year(), period.label()),
+                ),
+            );
         }
         let set_cookie = (query.region.is_some() || query.period.is_some()).then(|| {
             format!(

@@ -164,6 +164,10 @@ impl App {
                 "/api/v1/regions/{code}/analysis",
                 get(locate::api::analysis),
             )
+            .route(
+                "/api/v1/regions/{code}/gap-ledger",
+                get(locate::api::gap_ledger),
+            )
             .route("/api/v1/indicators", get(locate::api::indicators))
             .route("/api/v1/regions/{code}/model", get(locate::api::model))
             .route("/api/v1/shortfalls", post(claim::api::create_shortfall))

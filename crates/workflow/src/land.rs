@@ -185,7 +185,8 @@ pub struct PipelineReport {
     pub gap_if_late_slip_pp: f64,
 }
 
-/// The projects' expected contribution to this year's growth, against the gap of `period`.
+/// The projects' expected contribution to this year's growth, against the gap of `period`
+/// (the gap of the headline figures: from the reported GDP growth when there is one).
 pub async fn pipeline_report(
     store: &Store,
     region: &str,
@@ -193,47 +194,12 @@ pub async fn pipeline_report(
     settings: &crate::Settings,
     access: &ProjectAccess,
 ) -> Result<PipelineReport, Error> {
-    let report =
-        crate::locate::build_report(store, region, period, None, &settings.warning_rules).await?;
-    let gdp = store
-        .observations_of_year(region, period.year())
-        .await?
-        .into_iter()
-        .filter(|o| o.indicator == "gdp")
-        .filter_map(|o| o.last_year_total)
-        .next_back()
-        .ok_or(Error::NoGdpBase)?;
-    let today = store.now().date();
-    let stall = settings.stall;
-    let year = period.year();
-    let all = store.projects(region).await?;
-    let projects: Vec<PipelineProject> = all
-        .iter()
-        .filter(|p| p.stage().is_signed())
-        .map(|p| {
-            let producing = p.stage() >= Stage::Producing;
-            let month = if producing {
-                p.producing_on.as_deref().and_then(month_in(year))
-            } else {
-                p.expected_production_month
-                    .as_deref()
-                    .and_then(month_in(year))
-            };
-            let va = p.value_added_at_capacity.unwrap_or(0) as f64;
-            PipelineProject {
-                id: p.id,
-                // Named below, through the access rules.
-                name: String::new(),
-                value_added_at_capacity: va,
-                production_month: month,
-                producing,
-                late: !producing && stall.status(p.stage(), idle_days(p, today)) == Status::Red,
-            }
-        })
-        .collect();
-    let mut contribution =
-        analytics::pipeline::contribution(&projects, gdp * 1e8, &PipelineRules::default());
+    let headline = crate::figures::headline(store, region, period, settings).await?;
+    let gap_pp = headline.gap_pp.value;
+    let (mut contribution, gdp) =
+        pipeline_contribution(store, region, period.year(), settings).await?;
     // The totals stay the city's; the rows name only projects the user reads, masked.
+    let all = store.projects(region).await?;
     let rows: HashMap<i64, &ProjectRow> = all.iter().map(|p| (p.id, p)).collect();
     contribution.projects.retain_mut(|c| {
         let Some(p) = rows.get(&c.id) else {
@@ -258,12 +224,61 @@ pub async fn pipeline_report(
     Ok(PipelineReport {
         region: region.to_string(),
         period: period.to_string(),
-        gap_pp: report.gap_pp,
+        gap_pp,
         last_year_gdp_yi: gdp,
-        gap_if_on_schedule_pp: report.gap_pp + contribution.upcoming_on_schedule_pp,
-        gap_if_late_slip_pp: report.gap_pp + contribution.upcoming_if_late_slip_pp,
+        gap_if_on_schedule_pp: gap_pp + contribution.upcoming_on_schedule_pp,
+        gap_if_late_slip_pp: gap_pp + contribution.upcoming_if_late_slip_pp,
         contribution,
     })
+}
+
+/// Every signed project's expected contribution to `year`'s growth (unnamed), and last year's
+/// GDP in 亿元 it is measured against.
+pub async fn pipeline_contribution(
+    store: &Store,
+    region: &str,
+    year: i32,
+    settings: &crate::Settings,
+) -> Result<(PipelineContribution, f64), Error> {
+    let gdp = store
+        .observations_of_year(region, year)
+        .await?
+        .into_iter()
+        .filter(|o| o.indicator == "gdp")
+        .filter_map(|o| o.last_year_total)
+        .next_back()
+        .ok_or(Error::NoGdpBase)?;
+    let today = store.now().date();
+    let stall = settings.stall;
+    let all = store.projects(region).await?;
+    let projects: Vec<PipelineProject> = all
+        .iter()
+        .filter(|p| p.stage().is_signed())
+        .map(|p| {
+            let producing = p.stage() >= Stage::Producing;
+            let month = if producing {
+                p.producing_on.as_deref().and_then(month_in(year))
+            } else {
+                p.expected_production_month
+                    .as_deref()
+                    .and_then(month_in(year))
+            };
+            let va = p.value_added_at_capacity.unwrap_or(0) as f64;
+            PipelineProject {
+                id: p.id,
+                // Named by the caller, through the access rules.
+                name: String::new(),
+                value_added_at_capacity: va,
+                production_month: month,
+                producing,
+                late: !producing && stall.status(p.stage(), idle_days(p, today)) == Status::Red,
+            }
+        })
+        .collect();
+    Ok((
+        analytics::pipeline::contribution(&projects, gdp * 1e8, &PipelineRules::default()),
+        gdp,
+    ))
 }
 
 /// The month of `year` in "2025-11" or "2025-11-03"; None for another year.

@@ -6,6 +6,7 @@
 //! settings, and returns domain values or one [`Error`], which each front end maps once.
 
 mod error;
+pub mod figures;
 pub mod imports;
 pub mod land;
 pub mod locate;

@@ -85,6 +85,8 @@ pub async fn record_actual(
     cmd: RecordActual,
 ) -> Result<RecordedActual, Error> {
     let row = writable_target(store, principal, cmd.target_id).await?;
+    // An indicator-linked target takes its actual from the imported statistics only.
+    crate::figures::check_actual_entry(store, &row).await?;
     let value = value_in_unit(&cmd.value, row.unit())?;
     let new = NewActual {
         target_id: row.id,

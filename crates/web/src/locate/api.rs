@@ -18,7 +18,8 @@ pub struct AnalysisQuery {
     pub target: Option<String>,
 }
 
-/// Where the year stands: the same report as the 找位置 page and `econops analyze --json`.
+/// Where the year stands: the same report and headline figures as the 找位置 page and
+/// `econops analyze --json`.
 pub async fn analysis(
     State(state): State<AppState>,
     ApiUser(_user): ApiUser,
@@ -40,16 +41,40 @@ pub async fn analysis(
                 .ok_or_else(|| AppError::bad_field("target", format!("目标增速“{t}”无效")))?,
         ),
     };
-    let report = workflow::locate::build_report(
+    let answer = workflow::figures::analysis_answer(
         &state.store,
         &code,
         period,
         target,
-        &state.config.rules.warning_rules,
+        &state.config.rules,
     )
     .await
     .map_err(AppError::from)?;
-    Ok(Json(json!(report)))
+    Ok(Json(json!(answer)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LedgerQuery {
+    pub period: Option<String>,
+}
+
+/// The gap ledger of the year as of a period: the gap, what tasks and the pipeline cover, and
+/// what remains uncovered (the same figures as on 找位置).
+pub async fn gap_ledger(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let period = q
+        .period
+        .as_deref()
+        .ok_or_else(|| AppError::bad_field("period", "缺少 period 参数，例如 period=2025-09"))?;
+    let period = parse_period(period, "period")?;
+    let ledger = workflow::figures::gap_ledger(&state.store, &code, period, &state.config.rules)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(json!(*ledger)))
 }
 
 /// The indicator catalogue.

@@ -19,7 +19,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::collections::HashMap;
-use workflow::locate::{build_report, IndicatorLine, LocateReport};
+use std::sync::Arc;
+use workflow::figures::{GapLedger, Headline};
+use workflow::locate::{IndicatorLine, LocateReport};
 use workflow::Error;
 
 pub(crate) use crate::layout::chart_json;
@@ -28,7 +30,11 @@ pub(crate) use crate::layout::chart_json;
 #[template(path = "locate.html")]
 struct LocateTemplate {
     layout: Layout,
-    report: Option<LocateReport>,
+    report: Option<Arc<LocateReport>>,
+    headline: Option<Arc<Headline>>,
+    ledger: Option<Arc<GapLedger>>,
+    /// Open shortfalls and tasks per indicator code.
+    work: HashMap<String, store::figures::IndicatorWork>,
     problem: Option<String>,
     holding_back: Vec<IndicatorLine>,
     others: Vec<IndicatorLine>,
@@ -70,6 +76,9 @@ impl LocateTemplate {
         let x = &x.get();
         format!("{:.1}", x.abs())
     }
+    fn signed2<T: Num>(&self, x: T) -> String {
+        format!("{:+.2}", x.get())
+    }
 }
 
 #[derive(Serialize)]
@@ -87,20 +96,28 @@ pub async fn locate(
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
     let layout = Layout::new("找位置", "locate", &user, &ctx);
-    let result = build_report(
-        &state.store,
-        &ctx.region.code,
-        ctx.period,
-        None,
-        &state.config.rules.warning_rules,
-    )
-    .await;
-    let report = match result {
+    let settings = &state.config.rules;
+    // One analysis per data version: the headline, the ledger and the pipeline reuse it.
+    let result =
+        match workflow::figures::analysis(&state.store, &ctx.region.code, ctx.period, settings)
+            .await
+        {
+            Ok(report) => {
+                workflow::figures::headline(&state.store, &ctx.region.code, ctx.period, settings)
+                    .await
+                    .map(|h| (report, h))
+            }
+            Err(e) => Err(e),
+        };
+    let (report, headline) = match result {
         Ok(r) => r,
         Err(e @ (Error::NoModel { .. } | Error::NoTarget { .. } | Error::Analysis(_))) => {
             let html = LocateTemplate {
                 layout,
                 report: None,
+                headline: None,
+                ledger: None,
+                work: HashMap::new(),
                 problem: Some(e.to_string()),
                 holding_back: vec![],
                 others: vec![],
@@ -117,6 +134,17 @@ pub async fn locate(
         }
         Err(e) => return Err(AppError::from(e).into()),
     };
+    let ledger =
+        workflow::figures::gap_ledger(&state.store, &ctx.region.code, ctx.period, settings)
+            .await
+            .map_err(AppError::from)?;
+    let work = state
+        .store
+        .indicator_work(&ctx.region.code, ctx.year())
+        .await?
+        .into_iter()
+        .map(|w| (w.indicator.clone(), w))
+        .collect();
     let (holding_back, others): (Vec<IndicatorLine>, Vec<IndicatorLine>) = report
         .indicators
         .iter()
@@ -127,6 +155,7 @@ pub async fn locate(
         "gdp": report.gdp_growth_pct,
         "items": report.industries.iter().map(|i| serde_json::json!({"name": i.name, "pull": i.pull_pp, "drag": i.drag_pp})).collect::<Vec<_>>(),
     }));
+    let report_end = domain::observed::as_published(ctx.period).end_month();
     // Trends of the five indicators that hold the year back most.
     let series = state
         .store
@@ -136,7 +165,7 @@ pub async fn locate(
     for k in holding_back.iter().take(5) {
         let points: Vec<(String, Option<f64>)> = series
             .iter()
-            .filter(|o| o.indicator == k.code && o.end_month <= i64::from(ctx.period.end_month()))
+            .filter(|o| o.indicator == k.code && o.end_month <= i64::from(report_end))
             .map(|o| (format!("1–{} 月", o.end_month), o.ytd_growth))
             .collect();
         if !points.is_empty() {
@@ -185,6 +214,9 @@ pub async fn locate(
         pipeline_chart,
         layout,
         report: Some(report),
+        headline: Some(headline),
+        ledger: Some(ledger),
+        work,
         problem: None,
         holding_back,
         others,
@@ -292,12 +324,11 @@ pub async fn indicator(
     Query(query): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
-    let report = build_report(
+    let report = workflow::figures::analysis(
         &state.store,
         &ctx.region.code,
         ctx.period,
-        None,
-        &state.config.rules.warning_rules,
+        &state.config.rules,
     )
     .await?;
     let line = report

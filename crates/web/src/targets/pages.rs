@@ -43,6 +43,8 @@ struct OverviewTemplate {
     layout: Layout,
     elapsed_pct: f64,
     headline: Option<TargetView>,
+    /// The headline figures, from the one source 找位置 and the API use too.
+    figures: Option<std::sync::Arc<workflow::figures::Headline>>,
     counts: StatusCounts,
     city: Vec<TargetView>,
     tiers: Vec<Group>,
@@ -158,10 +160,20 @@ pub async fn overview(
         })
         .collect();
     let has_sample = all.iter().any(|v| v.is_sample);
+    // Without a model or a GDP target there are no headline figures; the targets still show.
+    let figures = workflow::figures::headline(
+        &state.store,
+        &ctx.region.code,
+        ctx.period,
+        &state.config.rules,
+    )
+    .await
+    .ok();
     let html = OverviewTemplate {
         layout: Layout::new("总览", "overview", &user, &ctx),
         elapsed_pct: (elapsed * 1000.0).round() / 10.0,
         headline,
+        figures,
         counts,
         city,
         tiers,
@@ -356,6 +368,8 @@ struct TargetTemplate {
     error: Option<String>,
     form: HashMap<String, String>,
     today: String,
+    /// The indicator whose observations give this target its actual, when they do.
+    observed: Option<&'static str>,
 }
 
 impl TargetTemplate {
@@ -414,7 +428,11 @@ async fn render_target(
             offset: 0,
         })
         .await?;
+    let observed = (row.actual_source.as_deref() == Some("observations"))
+        .then(|| domain::observed::observed_indicator(&row.metric))
+        .flatten();
     Ok(TargetTemplate {
+        observed,
         layout: Layout::new(&row.name, "overview", user, ctx),
         target,
         children,
