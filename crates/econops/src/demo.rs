@@ -574,7 +574,7 @@ async fn load_claims(
     let period = domain::Period::month(year, 9).map_err(|e| DemoError::Invalid(e.to_string()))?;
     let rules = analytics::WarningRules::default();
     let smart = track("智能家电");
-    let industry_shortfall = workflow::locate::open_shortfall(
+    let industry_shortfall = workflow::claim::open_shortfall(
         store,
         &rules,
         &actor,
@@ -586,7 +586,7 @@ async fn load_claims(
     )
     .await
     .map_err(|e| DemoError::Invalid(e.to_string()))?;
-    let housing_shortfall = workflow::locate::open_shortfall(
+    let housing_shortfall = workflow::claim::open_shortfall(
         store,
         &rules,
         &actor,

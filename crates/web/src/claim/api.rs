@@ -67,7 +67,7 @@ pub async fn create_shortfall(
             .ok_or_else(|| AppError::NotFound(format!("镇街“{code}”")))?;
         links.push(("town".to_string(), t.id));
     }
-    let id = workflow::locate::open_shortfall(
+    let id = workflow::claim::open_shortfall(
         &state.store,
         &state.config.rules.warning_rules,
         &user.actor(),

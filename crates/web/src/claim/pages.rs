@@ -215,7 +215,7 @@ pub(crate) async fn open_shortfall(
     analysis: &str,
     links: Vec<(String, i64)>,
 ) -> Result<i64, AppError> {
-    workflow::locate::open_shortfall(
+    workflow::claim::open_shortfall(
         &state.store,
         &state.config.rules.warning_rules,
         &user.actor(),
