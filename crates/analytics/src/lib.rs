@@ -7,6 +7,7 @@ pub mod accounting;
 pub mod approval;
 pub mod figures;
 pub mod pipeline;
+pub mod ranking;
 pub mod synthetic;
 pub mod warning;
 

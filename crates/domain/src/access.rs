@@ -328,6 +328,23 @@ impl Principal {
         }
     }
 
+    /// Read a task: a town's task is that town's business (and the city's); a task without a
+    /// town is every reader's.
+    pub fn can_read_task(&self, town: Option<i64>) -> bool {
+        town.is_none_or(|t| self.can_read(Scope::of(ScopeKind::Town, t)))
+    }
+
+    /// Claim a task: a leader with a person record who answers for the task's track or town
+    /// (`covers`, as the store records who leads which track and town).
+    pub fn can_claim_task(&self, covers: bool) -> bool {
+        self.role == Role::Leader && self.person_id.is_some() && covers
+    }
+
+    /// Open and close shortfalls, create and cancel tasks: the office.
+    pub fn can_direct_tasks(&self) -> bool {
+        self.role.is_office()
+    }
+
     /// Complete a task: its claimer or the office.
     pub fn can_complete(&self, task: &TaskFacts) -> bool {
         match self.role {
@@ -341,6 +358,32 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn who_reads_claims_and_directs_tasks() {
+        assert!(user(Role::Town).can_read_task(Some(30)));
+        assert!(
+            !user(Role::Town).can_read_task(Some(31)),
+            "another town's task"
+        );
+        assert!(user(Role::Town).can_read_task(None));
+        assert!(!user(Role::Department).can_read_task(Some(30)));
+        assert!(user(Role::Leader).can_read_task(Some(31)));
+        assert!(user(Role::Leader).can_claim_task(true));
+        assert!(!user(Role::Leader).can_claim_task(false));
+        let mut unlinked = user(Role::Leader);
+        unlinked.person_id = None;
+        assert!(
+            !unlinked.can_claim_task(true),
+            "a leader without a person record"
+        );
+        assert!(
+            !user(Role::Office).can_claim_task(true),
+            "the office does not claim"
+        );
+        assert!(user(Role::Office).can_direct_tasks() && user(Role::Admin).can_direct_tasks());
+        assert!(!user(Role::Leader).can_direct_tasks());
+    }
 
     fn user(role: Role) -> Principal {
         Principal {

@@ -6,6 +6,7 @@
 //! (序时进度) and of who may read or write which scope. No I/O, no async, no SQL.
 
 pub mod access;
+pub mod attachment;
 pub mod code;
 pub mod decimal;
 pub mod money;

@@ -146,6 +146,20 @@ impl Route {
     }
 }
 
+/// At most three milestones (节点) per task.
+pub const MAX_MILESTONES: usize = 3;
+
+/// What a task may expect to close, in percentage points of GDP growth: −10 to 10.
+pub fn expected_pp_ok(pp: f64) -> bool {
+    pp.is_finite() && pp.abs() <= 10.0
+}
+
+/// Whether a task done at `done_at` (a timestamp or a date) met its `deadline` (a date): a
+/// task done on its deadline day is on time.
+pub fn done_on_time(deadline: &str, done_at: &str) -> bool {
+    done_at.get(..10).unwrap_or(done_at) <= deadline
+}
+
 #[cfg(test)]
 mod tests {
     use super::TaskEvent::*;
@@ -191,5 +205,16 @@ mod tests {
         }
         assert_eq!(Route::parse("招大引强"), Some(Route::Attract));
         assert!(Route::Both.serves_enterprises() && Route::Both.sources_projects());
+    }
+
+    #[test]
+    fn task_figures_and_deadlines() {
+        assert!(expected_pp_ok(0.2) && expected_pp_ok(-10.0) && expected_pp_ok(10.0));
+        assert!(
+            !expected_pp_ok(10.01) && !expected_pp_ok(f64::NAN) && !expected_pp_ok(f64::INFINITY)
+        );
+        assert!(done_on_time("2025-12-31", "2025-12-31T23:59:00+08:00"));
+        assert!(!done_on_time("2025-12-31", "2026-01-01T00:00:00+08:00"));
+        assert!(done_on_time("2025-12-31", "2025-12-01"));
     }
 }

@@ -574,27 +574,48 @@ async fn load_claims(
     let period = domain::Period::month(year, 9).map_err(|e| DemoError::Invalid(e.to_string()))?;
     let rules = analytics::WarningRules::default();
     let smart = track("智能家电");
-    let industry_shortfall = workflow::locate::open_shortfall(
+    // The demo acts as the system administrator: the office's gate applies as to anyone.
+    let system = domain::Principal {
+        user_id: 0,
+        username: "demo".into(),
+        role: domain::Role::Admin,
+        person_id: None,
+        department_id: None,
+        town_id: None,
+    };
+    let caller = workflow::claim::Caller {
+        principal: &system,
+        actor: &actor,
+    };
+    let open = |indicator: &str, analysis: &str, tracks: Vec<i64>| workflow::claim::OpenShortfall {
+        region: region.to_string(),
+        period,
+        indicator: indicator.to_string(),
+        analysis: analysis.to_string(),
+        tracks: tracks.into_iter().map(workflow::claim::Ref::Id).collect(),
+        towns: vec![],
+    };
+    let industry_shortfall = workflow::claim::open_shortfall(
         store,
         &rules,
-        &actor,
-        region,
-        period,
-        "industrial-va",
-        "规上工业增加值累计增长低于目标 3.2 个百分点：智能家电、智能装备链主企业订单下滑，部分配套企业产能利用率不足七成；新投产项目达产慢，增量接续不足。",
-        smart.map(|t| vec![("track".to_string(), t)]).unwrap_or_default(),
+        caller,
+        &open(
+            "industrial-va",
+            "规上工业增加值累计增长低于目标 3.2 个百分点：智能家电、智能装备链主企业订单下滑，部分配套企业产能利用率不足七成；新投产项目达产慢，增量接续不足。",
+            smart.into_iter().collect(),
+        ),
     )
     .await
     .map_err(|e| DemoError::Invalid(e.to_string()))?;
-    let housing_shortfall = workflow::locate::open_shortfall(
+    let housing_shortfall = workflow::claim::open_shortfall(
         store,
         &rules,
-        &actor,
-        region,
-        period,
-        "housing-sales-area",
-        "商品房销售面积累计下降 6.0%：改善型需求观望，存量房源去化周期拉长，拖累房地产业增加值。",
-        vec![],
+        caller,
+        &open(
+            "housing-sales-area",
+            "商品房销售面积累计下降 6.0%：改善型需求观望，存量房源去化周期拉长，拖累房地产业增加值。",
+            vec![],
+        ),
     )
     .await
     .map_err(|e| DemoError::Invalid(e.to_string()))?;

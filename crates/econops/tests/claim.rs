@@ -53,19 +53,46 @@ async fn from_shortfall_to_claimed_task_to_supervision(dialect: Dialect) {
         .into_iter()
         .find(|t| t.name == "智能家电")
         .expect("track");
-    let resp = office
+    // The demo already opened this indicator's shortfall for 2025-09: the form says so, a second
+    // one is refused with a link to the first; once the office closes it, a new one opens.
+    let demo_first = app
+        .store
+        .open_shortfall_id("370281", "industrial-va", "2025-09")
+        .await
+        .expect("q")
+        .expect("the demo's shortfall");
+    assert!(form.contains(&format!("href=\"/shortfalls/{demo_first}\"")));
+    let open = || {
+        office
+            .client
+            .post(office.url("/shortfalls"))
+            .form(&[
+                ("csrf", office.csrf.as_str()),
+                ("indicator", "industrial-va"),
+                ("period", "2025-09"),
+                ("analysis", "链主订单下滑，配套产能利用率不足"),
+                ("track", &smart.id.to_string()),
+            ])
+            .send()
+    };
+    let refused = open().await.expect("post");
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let html = refused.text().await.expect("html");
+    assert!(
+        html.contains("已有未关闭的短板")
+            && html.contains(&format!("href=\"/shortfalls/{demo_first}\"")),
+        "the refusal links to the first"
+    );
+    let closed = office
         .client
-        .post(office.url("/shortfalls"))
-        .form(&[
-            ("csrf", office.csrf.as_str()),
-            ("indicator", "industrial-va"),
-            ("period", "2025-09"),
-            ("analysis", "链主订单下滑，配套产能利用率不足"),
-            ("track", &smart.id.to_string()),
-        ])
+        .post(office.url(&format!("/shortfalls/{demo_first}/close")))
+        .form(&[("csrf", office.csrf.as_str()), ("note", "重新分析")])
         .send()
         .await
-        .expect("post");
+        .expect("close");
+    assert_eq!(closed.status(), StatusCode::OK);
+    assert!(closed.text().await.expect("html").contains("重新分析"));
+    let resp = open().await.expect("post");
     assert_eq!(resp.status(), StatusCode::OK);
     let shortfall_url = resp.url().path().to_string();
     let shortfall_id: i64 = shortfall_url

@@ -27,6 +27,11 @@ pub struct Shortfall {
     pub analysis: String,
     pub created_by_name: String,
     pub created_at: String,
+    /// When the office closed it; `None` while it is open. At most one shortfall per region,
+    /// indicator and period is open.
+    pub closed_at: Option<String>,
+    pub closed_by_name: Option<String>,
+    pub close_note: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -284,18 +289,15 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
-/// One line of the ranking by on-time completion (赛马).
-#[derive(Debug, Clone, Serialize)]
-pub struct RankRow {
+/// A task under the department ("department") or town ("town") the ranking (赛马) counts it for.
+#[derive(Debug, Clone, FromRow)]
+pub struct RankTaskRow {
     pub kind: String,
     pub name: String,
-    pub total: i64,
-    pub done_on_time: i64,
-    pub done_late: i64,
-    pub overdue: i64,
-    pub open: i64,
-    /// Done on time / (total − cancelled), in %.
-    pub on_time_rate: Option<f64>,
+    /// Read strictly: an unknown state is an error, never a running task.
+    pub state: crate::codes::Code<TaskState>,
+    pub deadline: String,
+    pub done_at: Option<String>,
 }
 
 const TASK_SELECT: &str = "SELECT t.id, t.region_code, t.shortfall_id, t.remedy_id, t.title, t.description, t.route, \
@@ -358,7 +360,15 @@ impl WriteTx {
         .bind(at)
         .persistent(false)
         .fetch_one(self.conn())
-        .await?;
+        .await
+        .map_err(|e| {
+            StoreError::unique(e, || {
+                format!(
+                    "{} 的“{}”已有未关闭的短板",
+                    new.period, new.indicator_name
+                )
+            })
+        })?;
         for (kind, ref_id) in &new.links {
             sqlx::query(
                 "INSERT INTO shortfall_links (shortfall_id, kind, ref_id) VALUES ($1, $2, $3)",
@@ -384,6 +394,48 @@ impl WriteTx {
         )
         .await?;
         Ok(id)
+    }
+
+    /// Closes an open shortfall; a new one may then be opened for its indicator and period.
+    pub async fn close_shortfall(&mut self, actor: &Actor, id: i64, note: &str) -> Result<()> {
+        let at = self.at.clone();
+        let sql = format!(
+            "SELECT region_code, indicator_name, period, closed_at FROM shortfalls WHERE id = $1{}",
+            self.for_update()
+        );
+        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        let Some((region, name, period, closed)) = row else {
+            return Err(StoreError::NotFound(format!("短板 {id}")));
+        };
+        if closed.is_some() {
+            return Err(StoreError::Conflict(format!("短板 {id} 已关闭")));
+        }
+        sqlx::query(
+            "UPDATE shortfalls SET closed_at = $1, closed_by_name = $2, close_note = $3 WHERE id = $4 AND closed_at IS NULL",
+        )
+        .bind(at)
+        .bind(actor.name.clone())
+        .bind(note.to_string())
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        self.audit(
+            actor,
+            AuditEntry {
+                action: "close",
+                entity: "shortfall",
+                entity_id: id.to_string(),
+                region_code: Some(region),
+                summary: format!("关闭短板：{name}（{period}）"),
+                before: None,
+                after: Some(json!({ "close_note": note })),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// Adds a remedy, or updates the one with the same code (its links are replaced).
@@ -1029,7 +1081,7 @@ impl Store {
     pub async fn shortfall(&self, id: i64) -> Result<Option<(Shortfall, Vec<ShortfallLink>)>> {
         let Some(s) = sqlx::query_as::<_, Shortfall>(
             "SELECT id, region_code, period, indicator, indicator_name, real_growth_pct, target_growth_pct, shortfall_pp, sensitivity, \
-             sentence, snapshot_json, analysis, created_by_name, created_at FROM shortfalls WHERE id = $1",
+             sentence, snapshot_json, analysis, created_by_name, created_at, closed_at, closed_by_name, close_note FROM shortfalls WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -1048,10 +1100,27 @@ impl Store {
         Ok(Some((s, links)))
     }
 
+    /// The open shortfall of a region, indicator and period, if there is one.
+    pub async fn open_shortfall_id(
+        &self,
+        region: &str,
+        indicator: &str,
+        period: &str,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM shortfalls WHERE region_code = $1 AND indicator = $2 AND period = $3 AND closed_at IS NULL",
+        )
+        .bind(region)
+        .bind(indicator)
+        .bind(period)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn shortfalls(&self, region: &str) -> Result<Vec<Shortfall>> {
         Ok(sqlx::query_as::<_, Shortfall>(
             "SELECT id, region_code, period, indicator, indicator_name, real_growth_pct, target_growth_pct, shortfall_pp, sensitivity, \
-             sentence, snapshot_json, analysis, created_by_name, created_at FROM shortfalls WHERE region_code = $1 ORDER BY id DESC",
+             sentence, snapshot_json, analysis, created_by_name, created_at, closed_at, closed_by_name, close_note FROM shortfalls WHERE region_code = $1 ORDER BY id DESC",
         )
         .bind(region)
         .fetch_all(&self.pool)
@@ -1304,62 +1373,15 @@ impl Store {
         Ok(())
     }
 
-    /// Departments and towns ranked by the share of their tasks done on time (赛马).
-    pub async fn task_ranking(&self, region: &str) -> Result<Vec<RankRow>> {
-        let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+    /// Every task of a region under its owner department and under its town, as the ranking
+    /// (赛马, `analytics::ranking`) counts them.
+    pub async fn task_rank_rows(&self, region: &str) -> Result<Vec<RankTaskRow>> {
+        Ok(sqlx::query_as::<_, RankTaskRow>(
             "SELECT 'department' AS kind, d.name, t.state, t.deadline, t.done_at FROM tasks t JOIN departments d ON d.id = t.owner_department_id WHERE t.region_code = $1 \
              UNION ALL SELECT 'town' AS kind, tw.name, t.state, t.deadline, t.done_at FROM tasks t JOIN towns tw ON tw.id = t.town_id WHERE t.region_code = $1",
         )
         .bind(region)
         .fetch_all(&self.pool)
-        .await?;
-        let mut out: Vec<RankRow> = Vec::new();
-        for (kind, name, state, deadline, done_at) in rows {
-            let idx = match out.iter().position(|r| r.kind == kind && r.name == name) {
-                Some(i) => i,
-                None => {
-                    out.push(RankRow {
-                        kind: kind.clone(),
-                        name: name.clone(),
-                        total: 0,
-                        done_on_time: 0,
-                        done_late: 0,
-                        overdue: 0,
-                        open: 0,
-                        on_time_rate: None,
-                    });
-                    out.len() - 1
-                }
-            };
-            let r = &mut out[idx];
-            match crate::decode::<TaskState>("state", &state)? {
-                TaskState::Cancelled => continue,
-                TaskState::Done => {
-                    // A task done on its deadline day is on time.
-                    if done_at
-                        .as_deref()
-                        .is_some_and(|d| &d[..d.len().min(10)] <= deadline.as_str())
-                    {
-                        r.done_on_time += 1;
-                    } else {
-                        r.done_late += 1;
-                    }
-                }
-                TaskState::Overdue => r.overdue += 1,
-                TaskState::Open | TaskState::Claimed | TaskState::InProgress => r.open += 1,
-            }
-            r.total += 1;
-        }
-        for r in &mut out {
-            r.on_time_rate = (r.total > 0).then(|| r.done_on_time as f64 / r.total as f64 * 100.0);
-        }
-        out.sort_by(|a, b| {
-            b.on_time_rate
-                .unwrap_or(-1.0)
-                .total_cmp(&a.on_time_rate.unwrap_or(-1.0))
-                .then(a.overdue.cmp(&b.overdue))
-                .then(a.name.cmp(&b.name))
-        });
-        Ok(out)
+        .await?)
     }
 }

@@ -84,6 +84,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0010_strict_codes.postgres.sql"),
     },
     Migration {
+        version: 11,
+        name: "open_shortfalls",
+        portable: include_str!("../migrations/0011_open_shortfalls.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
+    Migration {
         version: 13,
         name: "data_version",
         portable: include_str!("../migrations/0013_data_version.sql"),

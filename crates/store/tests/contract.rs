@@ -46,6 +46,7 @@ on_both!(
     parallel_sweeps_mark_a_task_overdue_once,
     parallel_project_edits_and_moves_are_serialised,
     parallel_upserts_of_a_new_remedy_make_one,
+    parallel_opens_of_a_shortfall_leave_one_open,
     parallel_wrong_passwords_never_unlock_the_right_one,
     staged_imports_publish_whole_or_leave_nothing,
     a_right_password_racing_wrong_ones_gets_no_extra_guesses,
@@ -996,7 +997,7 @@ async fn overdue_tasks_are_swept_and_notified(dialect: Dialect) {
         .await
         .expect("late work is still done");
     tx.commit().await.expect("commit");
-    let ranking = store.task_ranking("370281").await.expect("ranking");
+    let ranking = store.task_rank_rows("370281").await.expect("ranking");
     assert!(
         ranking.is_empty(),
         "no department or town owns the task: {ranking:?}"
@@ -1787,4 +1788,95 @@ async fn staged_imports_publish_whole_or_leave_nothing(dialect: Dialect) {
         1,
         "no audit entry for the failed file"
     );
+}
+
+fn new_shortfall(indicator: &str, period: &str) -> store::claim::NewShortfall {
+    store::claim::NewShortfall {
+        region_code: "370281".into(),
+        period: period.into(),
+        indicator: indicator.into(),
+        indicator_name: "工业增加值".into(),
+        real_growth_pct: Some(4.1),
+        target_growth_pct: 6.0,
+        shortfall_pp: Some(0.4),
+        sensitivity: 0.3,
+        sentence: "拖累".into(),
+        snapshot_json: "{}".into(),
+        analysis: "订单下滑".into(),
+        links: vec![],
+    }
+}
+
+/// At most one open shortfall per region, indicator and period (migration 11's partial unique
+/// index): of 12 parallel opens one wins, the rest get a conflict; once it is closed a new one
+/// may be opened, and another period or indicator is independent.
+async fn parallel_opens_of_a_shortfall_leave_one_open(dialect: Dialect) {
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    seed(&store).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.upsert_indicator(&actor(), &indicator("va", None))
+        .await
+        .expect("indicator");
+    tx.commit().await.expect("commit");
+    let wins = race(12, |i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await?;
+            tx.create_shortfall(
+                &Actor::system(format!("user{i}")),
+                &new_shortfall("va", "2025-09"),
+            )
+            .await?;
+            tx.commit().await
+        }
+    })
+    .await;
+    assert_eq!(wins, 1, "exactly one of 12 parallel opens succeeds");
+    let all = store.shortfalls("370281").await.expect("list");
+    assert_eq!(all.len(), 1, "one shortfall stored: {all:?}");
+    let first = all[0].id;
+    assert_eq!(
+        store
+            .open_shortfall_id("370281", "va", "2025-09")
+            .await
+            .expect("q"),
+        Some(first)
+    );
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.create_shortfall(&actor(), &new_shortfall("va", "2025-08"))
+        .await
+        .expect("another period is another shortfall");
+    tx.close_shortfall(&actor(), first, "已补齐")
+        .await
+        .expect("close");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin_write().await.expect("begin");
+    assert!(
+        matches!(
+            tx.close_shortfall(&actor(), first, "再次").await,
+            Err(StoreError::Conflict(_))
+        ),
+        "closed once"
+    );
+    drop(tx);
+    let mut tx = store.begin_write().await.expect("begin");
+    let second = tx
+        .create_shortfall(&actor(), &new_shortfall("va", "2025-09"))
+        .await
+        .expect("after closing, a new one may be opened");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store
+            .open_shortfall_id("370281", "va", "2025-09")
+            .await
+            .expect("q"),
+        Some(second)
+    );
+    let (closed, _) = store.shortfall(first).await.expect("q").expect("stored");
+    assert!(closed.closed_at.is_some() && closed.close_note == "已补齐");
+    let mut log = audit_actions(&store, "shortfall", first).await;
+    log.sort();
+    assert_eq!(log, ["close", "create"], "both audited");
 }

@@ -130,6 +130,9 @@ impl From<workflow::Error> for AppError {
             W::NotFound(m) => AppError::NotFound(m),
             W::Invalid { detail, field } => AppError::BadRequest { detail, field },
             W::Conflict(m) => AppError::Conflict(m),
+            W::DuplicateShortfall { existing_id, .. } => {
+                AppError::Conflict(format!("{e}：/shortfalls/{existing_id}"))
+            }
             W::Store(s) => s.into(),
         }
     }

@@ -115,7 +115,14 @@ impl App {
                 post(imports::pages::import_confirm),
             )
             .route("/shortfalls/new", get(claim::pages::new_shortfall))
-            .route("/shortfalls", post(claim::pages::create_shortfall))
+            .route(
+                "/shortfalls",
+                get(claim::pages::shortfalls).post(claim::pages::create_shortfall),
+            )
+            .route(
+                "/shortfalls/{id}/close",
+                post(claim::pages::close_shortfall),
+            )
             .route("/shortfalls/{id}", get(claim::pages::shortfall))
             .route("/remedies", get(claim::pages::remedies))
             .route(
@@ -170,7 +177,10 @@ impl App {
             )
             .route("/api/v1/indicators", get(locate::api::indicators))
             .route("/api/v1/regions/{code}/model", get(locate::api::model))
-            .route("/api/v1/shortfalls", post(claim::api::create_shortfall))
+            .route(
+                "/api/v1/shortfalls",
+                get(claim::api::shortfalls).post(claim::api::create_shortfall),
+            )
             .route("/api/v1/remedies", get(claim::api::remedies))
             .route(
                 "/api/v1/tasks",

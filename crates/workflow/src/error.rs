@@ -42,6 +42,13 @@ pub enum Error {
     /// The stored state forbids the command (a duplicate, a move out of order, a lost race).
     #[error("{0}")]
     Conflict(String),
+    /// A second open shortfall for a region, indicator and period; names the first.
+    #[error("{period} 的“{indicator_name}”已有未关闭的短板（短板 {existing_id}），请在该短板下继续工作，或先关闭它")]
+    DuplicateShortfall {
+        existing_id: i64,
+        indicator_name: String,
+        period: String,
+    },
     /// The store failed or refused; see [`StoreError`].
     #[error(transparent)]
     Store(#[from] StoreError),

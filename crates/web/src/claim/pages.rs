@@ -1,6 +1,9 @@
 //! The 领任务 pages: open a shortfall from a ranked indicator, pick a remedy from the library,
 //! create the task; the responsible leader claims it; progress, routing and supervision.
 
+use super::caller;
+// Other steps' pages use these through here.
+pub(crate) use super::{facts, load_task, require_office, sweep};
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
@@ -11,101 +14,14 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::{BoundedText, Role, Route, TaskFacts, TaskState};
+use domain::{Role, Route, TaskState};
 use std::collections::HashMap;
-use store::claim::{ClaimOutcome, NewLead, NewTask, Remedy, TaskDetail, TaskFilter, TaskRow};
+use store::claim::{ClaimOutcome, Remedy, TaskDetail, TaskRow};
+use workflow::claim::{
+    Attachment, CloseShortfall, CreateTask, MilestoneInput, OpenShortfall, Ref, ReportProgress,
+    ShortfallSummary, TaskAction,
+};
 use workflow::locate::build_report;
-
-/// Attachments: at most 10 MiB each, 5 per report, of these types.
-pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
-pub const MAX_ATTACHMENTS: usize = 5;
-const ALLOWED_TYPES: &[(&str, &str)] = &[
-    ("pdf", "application/pdf"),
-    ("png", "image/png"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    ("txt", "text/plain"),
-];
-
-pub(crate) fn require_office(user: &CurrentUser) -> Result<(), AppError> {
-    if user.principal.role.is_office() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "该操作仅限系统管理员和经济运行办公室".into(),
-        ))
-    }
-}
-
-/// Runs the overdue sweep for today's date.
-pub(crate) async fn sweep(state: &AppState) -> Result<(), AppError> {
-    let today = domain::period::format_date(state.store.now().date());
-    let mut tx = state.store.begin_write().await?;
-    tx.sweep_overdue(&today).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) fn facts(detail: &TaskDetail) -> TaskFacts {
-    TaskFacts {
-        claimed_by_person: detail.task.claimed_by_person,
-        owner_department: detail.task.owner_department_id,
-        co_departments: detail.co_departments.iter().map(|(id, _)| *id).collect(),
-        town: detail.task.town_id,
-    }
-}
-
-/// Whether the user may see the task: a town task is its town's (and the city's) business.
-pub(crate) fn can_read_task(user: &CurrentUser, task: &TaskRow) -> bool {
-    match task.town_id {
-        Some(town) => user
-            .principal
-            .can_read(domain::Scope::of(domain::ScopeKind::Town, town)),
-        None => true,
-    }
-}
-
-/// Whether the user may claim the task: a leader who answers for its track or town.
-pub(crate) async fn can_claim(
-    state: &AppState,
-    user: &CurrentUser,
-    task: &TaskRow,
-) -> Result<bool, AppError> {
-    if user.principal.role != Role::Leader {
-        return Ok(false);
-    }
-    let Some(person) = user.principal.person_id else {
-        return Ok(false);
-    };
-    Ok(state
-        .store
-        .person_covers(person, task.track_id, task.town_id)
-        .await?)
-}
-
-pub(crate) async fn load_task(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<TaskDetail, AppError> {
-    let detail = state
-        .store
-        .task(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("任务 {id}")))?;
-    if !can_read_task(user, &detail.task) {
-        return Err(AppError::NotFound(format!("任务 {id}")));
-    }
-    Ok(detail)
-}
 
 // ----- shortfalls ----------------------------------------------------------------------------
 
@@ -119,6 +35,8 @@ struct ShortfallNewTemplate {
     towns: Vec<store::reference::Town>,
     suggested_tracks: Vec<i64>,
     error: Option<String>,
+    /// The open shortfall this one would duplicate.
+    existing: Option<i64>,
 }
 
 impl ShortfallNewTemplate {
@@ -139,6 +57,7 @@ pub struct NewShortfallQuery {
     pub period: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn shortfall_form(
     state: &AppState,
     user: &CurrentUser,
@@ -146,6 +65,7 @@ async fn shortfall_form(
     indicator: &str,
     period: domain::Period,
     error: Option<String>,
+    existing: Option<i64>,
 ) -> Result<String, AppError> {
     let report = build_report(
         &state.store,
@@ -161,14 +81,28 @@ async fn shortfall_form(
         .find(|k| k.code == indicator)
         .cloned()
         .ok_or_else(|| AppError::NotFound(format!("指标“{indicator}”")))?;
-    let suggested_tracks = state
-        .store
-        .remedies(&ctx.region.code, None)
-        .await?
-        .into_iter()
-        .filter(|r| r.indicators.iter().any(|k| k == indicator))
-        .flat_map(|r| r.tracks.into_iter().map(|(id, _)| id))
-        .collect();
+    let suggested_tracks = workflow::claim::remedies(
+        &state.store,
+        &workflow::claim::RemedyQuery {
+            region: ctx.region.code.clone(),
+            q: None,
+            indicator: Some(indicator.to_string()),
+        },
+    )
+    .await?
+    .into_iter()
+    .flat_map(|r| r.tracks.into_iter().map(|(id, _)| id))
+    .collect();
+    // Say before the office writes its analysis that the shortfall is already open.
+    let existing = match existing {
+        Some(id) => Some(id),
+        None => {
+            state
+                .store
+                .open_shortfall_id(&ctx.region.code, indicator, &period.to_string())
+                .await?
+        }
+    };
     Ok(ShortfallNewTemplate {
         layout: Layout::new("打开短板", "claim", user, ctx),
         line,
@@ -177,6 +111,7 @@ async fn shortfall_form(
         towns: state.store.towns(&ctx.region.code).await?,
         suggested_tracks,
         error,
+        existing,
     }
     .render()?)
 }
@@ -201,39 +136,12 @@ pub async fn new_shortfall(
     let indicator = q
         .indicator
         .ok_or_else(|| AppError::bad_field("indicator", "缺少指标"))?;
-    let html = shortfall_form(&state, &user, &ctx, &indicator, ctx.period, None).await?;
+    let html = shortfall_form(&state, &user, &ctx, &indicator, ctx.period, None, None).await?;
     Ok(respond(html, &ctx))
 }
 
-/// Opens a shortfall from the current analysis: the numbers are frozen as they are now.
-pub(crate) async fn open_shortfall(
-    state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    period: domain::Period,
-    indicator: &str,
-    analysis: &str,
-    links: Vec<(String, i64)>,
-) -> Result<i64, AppError> {
-    workflow::locate::open_shortfall(
-        &state.store,
-        &state.config.rules.warning_rules,
-        &user.actor(),
-        region,
-        period,
-        indicator,
-        analysis,
-        links,
-    )
-    .await
-    .map_err(|e| match e {
-        workflow::Error::UnknownIndicator(k) => {
-            AppError::bad_field("indicator", format!("指标“{k}”不在分析中"))
-        }
-        other => other.into(),
-    })
-}
-
+/// Opens a shortfall from the current analysis: the numbers are frozen as they are now. A
+/// second open shortfall for the indicator and period is refused with a link to the first.
 pub async fn create_shortfall(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -249,38 +157,58 @@ pub async fn create_shortfall(
     let indicator = form.get("indicator").cloned().unwrap_or_default();
     let period = domain::Period::parse(form.get("period").map(String::as_str).unwrap_or(""))
         .map_err(|e| AppError::bad_field("period", e.to_string()))?;
-    let analysis = match BoundedText::parse_multiline(
-        form.get("analysis").map(String::as_str).unwrap_or(""),
-        "问题、短板、弱项分析",
-        4000,
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            let html = shortfall_form(&state, &user, &ctx, &indicator, period, Some(e.to_string()))
-                .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
-        }
-    };
-    let mut links = Vec::new();
+    let mut tracks = Vec::new();
+    let mut towns = Vec::new();
     for (k, v) in &pairs {
         if k == "track" || k == "town" {
             let id = v
                 .parse::<i64>()
                 .map_err(|_| AppError::bad_field(k, "无效的编号"))?;
-            links.push((k.clone(), id));
+            if k == "track" {
+                tracks.push(Ref::Id(id));
+            } else {
+                towns.push(Ref::Id(id));
+            }
         }
     }
-    let id = open_shortfall(
+    let cmd = OpenShortfall {
+        region: ctx.region.code.clone(),
+        period,
+        indicator: indicator.clone(),
+        analysis: form.get("analysis").cloned().unwrap_or_default(),
+        tracks,
+        towns,
+    };
+    let actor = user.actor();
+    let refused = match workflow::claim::open_shortfall(
+        &state.store,
+        &state.config.rules.warning_rules,
+        caller(&user, &actor),
+        &cmd,
+    )
+    .await
+    {
+        Ok(id) => return Ok(Redirect::to(&format!("/shortfalls/{id}")).into_response()),
+        Err(e @ workflow::Error::DuplicateShortfall { existing_id, .. }) => {
+            (StatusCode::CONFLICT, e.to_string(), Some(existing_id))
+        }
+        Err(e @ workflow::Error::Invalid { .. }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (status, message, existing) = refused;
+    let html = shortfall_form(
         &state,
         &user,
-        &ctx.region.code,
-        period,
+        &ctx,
         &indicator,
-        analysis.as_str(),
-        links,
+        period,
+        Some(message),
+        existing,
     )
     .await?;
-    Ok(Redirect::to(&format!("/shortfalls/{id}")).into_response())
+    Ok((status, Html(html)).into_response())
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body keeping repeated keys (several tracks,
@@ -388,29 +316,13 @@ async fn render_shortfall(
     error: Option<String>,
     form: Vec<(String, String)>,
 ) -> Result<String, AppError> {
-    let (shortfall, links) = state
-        .store
-        .shortfall(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("短板 {id}")))?;
-    let linked_tracks: Vec<i64> = links
+    let detail = workflow::claim::shortfall_detail(&state.store, &user.principal, id).await?;
+    let shortfall = detail.shortfall;
+    let linked_tracks: Vec<i64> = detail
+        .links
         .iter()
         .filter(|l| l.kind == "track")
         .map(|l| l.ref_id)
-        .collect();
-    let suggestions = state
-        .store
-        .suggest_remedies(&shortfall.region_code, &shortfall.indicator, &linked_tracks)
-        .await?;
-    let tasks = state
-        .store
-        .tasks(&TaskFilter {
-            region: shortfall.region_code.clone(),
-            ..Default::default()
-        })
-        .await?
-        .into_iter()
-        .filter(|t| t.shortfall_id == Some(id))
         .collect();
     let today = state.store.now().date();
     Ok(ShortfallTemplate {
@@ -424,12 +336,12 @@ async fn render_shortfall(
         towns: state.store.towns(&shortfall.region_code).await?,
         departments: state.store.departments(&shortfall.region_code).await?,
         shortfall,
-        links,
-        suggestions,
-        tasks,
+        links: detail.links,
+        suggestions: detail.suggestions,
+        tasks: detail.tasks,
         default_deadline: domain::period::format_date(today + time::Duration::days(45)),
         linked_tracks,
-        can_create: user.principal.role.is_office(),
+        can_create: user.principal.can_direct_tasks(),
         error,
         form,
     }
@@ -448,134 +360,143 @@ pub async fn shortfall(
     Ok(respond(html, &ctx))
 }
 
+/// Closes a shortfall (the office), so that a new one may be opened for its indicator.
+pub async fn close_shortfall(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    user.check_form_csrf(&form)?;
+    let id = parse_id(&raw, "短板")?;
+    let actor = user.actor();
+    let cmd = CloseShortfall {
+        id,
+        note: form.get("note").cloned().unwrap_or_default(),
+    };
+    match workflow::claim::close_shortfall(&state.store, caller(&user, &actor), &cmd).await {
+        Ok(()) => Ok(Redirect::to(&format!("/shortfalls/{id}")).into_response()),
+        Err(
+            e @ (workflow::Error::Invalid { .. }
+            | workflow::Error::Store(store::StoreError::Conflict(_))),
+        ) => {
+            let e = AppError::from(e);
+            let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+            let html = render_shortfall(
+                &state,
+                &user,
+                &ctx,
+                id,
+                Some(e.public_message()),
+                Vec::new(),
+            )
+            .await?;
+            Ok((e.status(), Html(html)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "shortfalls.html")]
+struct ShortfallsTemplate {
+    layout: Layout,
+    list: Vec<ShortfallSummary>,
+}
+
+impl ShortfallsTemplate {
+    fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
+        crate::layout::o2(&x.get())
+    }
+    fn open_count(&self) -> usize {
+        self.list.iter().filter(|s| s.open).count()
+    }
+    fn state_label(&self, code: &str) -> &'static str {
+        TaskState::parse(code).map(|s| s.label()).unwrap_or("—")
+    }
+    fn state_colour(&self, code: &str) -> &'static str {
+        TaskState::parse(code)
+            .map(|s| s.colour())
+            .unwrap_or("unknown")
+    }
+}
+
+/// 短板清单: every shortfall of the region with its tasks and what they expect to close.
+pub async fn shortfalls(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let list =
+        workflow::claim::list_shortfalls(&state.store, &user.principal, &ctx.region.code).await?;
+    let html = ShortfallsTemplate {
+        layout: Layout::new("短板清单", "claim", &user, &ctx),
+        list,
+    }
+    .render()?;
+    Ok(respond(html, &ctx))
+}
+
 // ----- tasks ---------------------------------------------------------------------------------
 
-/// Parses the fields of a new task (from the page form or the API).
-pub(crate) async fn parse_new_task(
-    state: &AppState,
-    region: &str,
-    f: &HashMap<String, String>,
-    co_departments: Vec<i64>,
-) -> Result<NewTask, AppError> {
-    let text = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+/// Builds the create-task command from the page's form (repeated `co_department` keys).
+fn task_command(region: &str, pairs: &[(String, String)]) -> Result<CreateTask, AppError> {
+    let text = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let opt_id = |k: &str| -> Result<Option<i64>, AppError> {
         match text(k).as_str() {
             "" => Ok(None),
             v => v
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| AppError::bad_field(k, format!("{k} 应为编号"))),
+                .map_err(|_| AppError::bad_field(k, "无效的编号")),
         }
     };
-    let title = BoundedText::parse(&text("title"), "任务名称", 100)
-        .map_err(|e| AppError::bad_field("title", e.to_string()))?;
-    let description = match text("description").as_str() {
-        "" => String::new(),
-        d => BoundedText::parse_multiline(d, "任务说明", 4000)
-            .map_err(|e| AppError::bad_field("description", e.to_string()))?
-            .into_string(),
-    };
-    let route = Route::parse(&text("route")).ok_or_else(|| {
-        AppError::bad_field(
-            "route",
-            "路径应为 stock（存量提升）、attract（招大引强）或 both",
-        )
-    })?;
-    let deadline_text = text("deadline");
-    let deadline = domain::period::parse_date(&deadline_text).map_err(|_| {
-        AppError::bad_field(
-            "deadline",
-            format!("期限“{deadline_text}”格式应为 2025-12-31"),
-        )
-    })?;
-    if deadline < state.store.now().date() {
-        return Err(AppError::bad_field(
-            "deadline",
-            format!("期限 {deadline_text} 早于今天"),
-        ));
-    }
     let expected_pp = match text("expected_pp").as_str() {
         "" => None,
-        v => Some(
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && x.abs() <= 10.0)
-                .ok_or_else(|| {
-                    AppError::bad_field(
-                        "expected_pp",
-                        format!("预期成效“{v}”应为 −10 到 10 之间的百分点"),
-                    )
-                })?,
-        ),
-    };
-    let track_id = opt_id("track_id")?;
-    let town_id = opt_id("town_id")?;
-    if track_id.is_none() && town_id.is_none() {
-        return Err(AppError::bad_field(
-            "track_id",
-            "请选择任务所属的产业赛道或镇街，以便确定认领领导",
-        ));
-    }
-    if let Some(t) = track_id {
-        if !state.store.tracks(region).await?.iter().any(|x| x.id == t) {
-            return Err(AppError::bad_field(
-                "track_id",
-                format!("产业赛道 {t} 不存在"),
-            ));
-        }
-    }
-    if let Some(t) = town_id {
-        if !state.store.towns(region).await?.iter().any(|x| x.id == t) {
-            return Err(AppError::bad_field("town_id", format!("镇街 {t} 不存在")));
-        }
-    }
-    let owner_department_id = opt_id("owner_department_id")?;
-    let departments = state.store.departments(region).await?;
-    for d in owner_department_id.iter().chain(co_departments.iter()) {
-        if !departments.iter().any(|x| x.id == *d) {
-            return Err(AppError::bad_field(
-                "owner_department_id",
-                format!("部门 {d} 不存在"),
-            ));
-        }
-    }
-    let mut milestones = Vec::new();
-    for i in 1..=3 {
-        let (t, d) = (
-            text(&format!("milestone{i}")),
-            text(&format!("milestone{i}_due")),
-        );
-        if t.is_empty() && d.is_empty() {
-            continue;
-        }
-        let title = BoundedText::parse(&t, "节点名称", 100)
-            .map_err(|e| AppError::bad_field(&format!("milestone{i}"), e.to_string()))?;
-        let due = domain::period::parse_date(&d).map_err(|_| {
+        v => Some(v.parse::<f64>().map_err(|_| {
             AppError::bad_field(
-                &format!("milestone{i}_due"),
-                format!("节点日期“{d}”格式应为 2025-11-15"),
+                "expected_pp",
+                format!("预期成效“{v}”应为 −10 到 10 之间的百分点"),
             )
-        })?;
-        if due > deadline {
-            return Err(AppError::bad_field(
-                &format!("milestone{i}_due"),
-                "节点日期不能晚于任务期限",
-            ));
-        }
-        milestones.push((title.into_string(), domain::period::format_date(due)));
-    }
-    Ok(NewTask {
-        region_code: region.to_string(),
+        })?),
+    };
+    let co_departments = pairs
+        .iter()
+        .filter(|(k, _)| k == "co_department")
+        .map(|(_, v)| {
+            v.parse::<i64>()
+                .map(Ref::Id)
+                .map_err(|_| AppError::bad_field("co_department", "无效的编号"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let milestones = (1..=domain::task::MAX_MILESTONES)
+        .map(|i| MilestoneInput {
+            title: text(&format!("milestone{i}")),
+            due: text(&format!("milestone{i}_due")),
+        })
+        .filter(|m| !(m.title.is_empty() && m.due.is_empty()))
+        .collect();
+    Ok(CreateTask {
+        region: region.to_string(),
         shortfall_id: opt_id("shortfall_id")?,
         remedy_id: opt_id("remedy_id")?,
-        title: title.into_string(),
-        description,
-        route,
-        track_id,
-        town_id,
-        owner_department_id,
-        co_department_ids: co_departments,
-        deadline: domain::period::format_date(deadline),
+        title: text("title"),
+        description: text("description"),
+        route: text("route"),
+        track: opt_id("track_id")?.map(Ref::Id),
+        town: opt_id("town_id")?.map(Ref::Id),
+        owner_department: opt_id("owner_department_id")?.map(Ref::Id),
+        co_departments,
+        deadline: text("deadline"),
         expected_pp,
         milestones,
     })
@@ -592,19 +513,17 @@ pub async fn create_task(
     let form: HashMap<String, String> = pairs.iter().cloned().collect();
     user.check_form_csrf(&form)?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let co: Vec<i64> = pairs
-        .iter()
-        .filter(|(k, _)| k == "co_department")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    match parse_new_task(&state, &ctx.region.code, &form, co).await {
-        Ok(new) => {
-            let mut tx = state.store.begin_write().await?;
-            let id = tx.create_task(&user.actor(), &new).await?;
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
-        }
-        Err(e @ AppError::BadRequest { .. }) => {
+    let actor = user.actor();
+    let created = match task_command(&ctx.region.code, &pairs) {
+        Ok(cmd) => workflow::claim::create_task(&state.store, caller(&user, &actor), &cmd)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(id) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
+        // Refused as typed (or its deadline already past): the form again, with the message.
+        Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let shortfall = form.get("shortfall_id").and_then(|s| s.parse::<i64>().ok());
             match shortfall {
                 Some(sid) => {
@@ -654,32 +573,8 @@ pub async fn my_tasks(
 ) -> Result<Response, PageError> {
     sweep(&state).await?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
-    let all = state
-        .store
-        .tasks(&TaskFilter {
-            region: ctx.region.code.clone(),
-            ..Default::default()
-        })
-        .await?;
     let p = &user.principal;
-    // My tasks are the ones I work on (the rule of `domain::access`); the office sees them all.
-    let co = state.store.task_co_departments(&ctx.region.code).await?;
-    let tasks: Vec<TaskRow> = all
-        .into_iter()
-        .filter(|t| match p.role {
-            Role::Admin | Role::Office | Role::Viewer => true,
-            _ => p.can_work_on(&TaskFacts {
-                claimed_by_person: t.claimed_by_person,
-                owner_department: t.owner_department_id,
-                co_departments: co
-                    .iter()
-                    .filter(|(task, _)| *task == t.id)
-                    .map(|(_, d)| *d)
-                    .collect(),
-                town: t.town_id,
-            }),
-        })
-        .collect();
+    let tasks = workflow::claim::my_tasks(&state.store, p, &ctx.region.code).await?;
     let notifications = state.store.notifications(user.user.id, false).await?;
     let html = TasksTemplate {
         layout: Layout::new("我的任务", "claim", &user, &ctx),
@@ -712,23 +607,8 @@ pub async fn claim_board(
 ) -> Result<Response, PageError> {
     sweep(&state).await?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
-    let unclaimed = state
-        .store
-        .tasks(&TaskFilter {
-            region: ctx.region.code.clone(),
-            unclaimed: true,
-            ..Default::default()
-        })
-        .await?;
-    let mut tasks = Vec::new();
-    for t in unclaimed {
-        if t.state().is_closed() {
-            continue;
-        }
-        if user.principal.role.is_office() || can_claim(&state, &user, &t).await? {
-            tasks.push(t);
-        }
-    }
+    let tasks =
+        workflow::claim::claim_board(&state.store, &user.principal, &ctx.region.code).await?;
     let html = TasksTemplate {
         layout: Layout::new("认领台", "claim", &user, &ctx),
         heading: "认领台".into(),
@@ -791,37 +671,18 @@ async fn render_task(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<String, AppError> {
-    let d = load_task(state, user, id).await?;
-    let f = facts(&d);
-    let st = d.task.state();
-    let shortfall = match d.task.shortfall_id {
-        Some(s) => state.store.shortfall(s).await?.map(|(s, _)| s),
-        None => None,
-    };
-    let remedy = match d.task.remedy_id {
-        Some(r) => state.store.remedy(r).await?,
-        None => None,
-    };
-    let claimable = d.task.claimed_by_person.is_none()
-        && !st.is_closed()
-        && can_claim(state, user, &d.task).await?;
+    let v = workflow::claim::task_view(&state.store, &user.principal, id).await?;
     Ok(TaskTemplate {
-        layout: Layout::new(&d.task.title, "claim", user, ctx),
-        state: st,
-        shortfall,
-        remedy,
-        can_claim: claimable,
-        can_work: user.principal.can_work_on(&f) && !st.is_closed(),
-        can_complete: user.principal.can_complete(&f)
-            && st
-                .after(
-                    domain::TaskEvent::Complete,
-                    d.task.claimed_by_person.is_some(),
-                )
-                .is_some(),
-        can_cancel: user.principal.role.is_office() && !st.is_closed(),
-        enterprises: state.store.enterprises(&d.task.region_code).await?,
-        d,
+        layout: Layout::new(&v.detail.task.title, "claim", user, ctx),
+        state: v.state,
+        shortfall: v.shortfall,
+        remedy: v.remedy,
+        can_claim: v.can_claim,
+        can_work: v.can_work,
+        can_complete: v.can_complete,
+        can_cancel: v.can_cancel,
+        enterprises: state.store.enterprises(&v.detail.task.region_code).await?,
+        d: v.detail,
         message,
         error,
         today: domain::period::format_date(state.store.now().date()),
@@ -842,28 +703,6 @@ pub async fn task(
     Ok(respond(html, &ctx))
 }
 
-/// Claims a task for the signed-in leader; the answer says who holds it when someone else does.
-pub(crate) async fn claim(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<ClaimOutcome, AppError> {
-    let d = load_task(state, user, id).await?;
-    if !can_claim(state, user, &d.task).await? {
-        return Err(AppError::Forbidden(
-            "只有负责该产业赛道或包联该镇街的领导可以认领此任务".into(),
-        ));
-    }
-    let person = user
-        .principal
-        .person_id
-        .ok_or_else(|| AppError::Forbidden("账号未关联人员".into()))?;
-    let mut tx = state.store.begin_write().await?;
-    let outcome = tx.claim_task(&user.actor(), id, person).await?;
-    tx.commit().await?;
-    Ok(outcome)
-}
-
 pub async fn claim_task(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -874,7 +713,11 @@ pub async fn claim_task(
     user.check_form_csrf(&form)?;
     let id = parse_id(&raw, "任务")?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    match claim(&state, &user, id).await {
+    let actor = user.actor();
+    match workflow::claim::claim_task(&state.store, caller(&user, &actor), id)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(ClaimOutcome::Claimed) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
         Ok(ClaimOutcome::HeldBy { name }) => {
             let html = render_task(
@@ -904,10 +747,11 @@ pub async fn claim_task(
     }
 }
 
-/// Reads a multipart progress report: its text and attachments, checked for size and type.
-pub(crate) async fn read_progress(
+/// Reads a multipart progress report: its text fields and the files as uploaded (the
+/// attachment policy is `domain::attachment`, applied by the use case).
+async fn read_progress(
     mut multipart: Multipart,
-) -> Result<(HashMap<String, String>, Vec<(String, String, Vec<u8>)>), AppError> {
+) -> Result<(HashMap<String, String>, Vec<Attachment>), AppError> {
     let mut fields = HashMap::new();
     let mut files = Vec::new();
     while let Some(field) = multipart
@@ -924,36 +768,10 @@ pub(crate) async fn read_progress(
                 if bytes.is_empty() {
                     continue;
                 }
-                if files.len() >= MAX_ATTACHMENTS {
-                    return Err(AppError::bad_field(
-                        "files",
-                        format!("每次最多上传 {MAX_ATTACHMENTS} 个附件"),
-                    ));
-                }
-                if bytes.len() > MAX_ATTACHMENT_BYTES {
-                    return Err(AppError::bad_field(
-                        "files",
-                        format!("附件“{file_name}”超过 10 MB"),
-                    ));
-                }
-                let ext = file_name
-                    .rsplit_once('.')
-                    .map(|(_, e)| e.to_ascii_lowercase())
-                    .unwrap_or_default();
-                let Some((_, mime)) = ALLOWED_TYPES.iter().find(|(e, _)| *e == ext) else {
-                    return Err(AppError::bad_field(
-                        "files",
-                        format!(
-                            "附件“{file_name}”的类型不允许（允许 pdf、png、jpg、docx、xlsx、txt）"
-                        ),
-                    ));
-                };
-                let safe_name: String = file_name
-                    .chars()
-                    .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
-                    .take(100)
-                    .collect();
-                files.push((safe_name, (*mime).to_string(), bytes.to_vec()));
+                files.push(Attachment {
+                    file_name,
+                    bytes: bytes.to_vec(),
+                });
             }
             Some(_) => {}
             None => {
@@ -965,29 +783,6 @@ pub(crate) async fn read_progress(
         }
     }
     Ok((fields, files))
-}
-
-pub(crate) async fn report(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    body: &str,
-    files: Vec<(String, String, Vec<u8>)>,
-) -> Result<i64, AppError> {
-    let d = load_task(state, user, id).await?;
-    if !user.principal.can_work_on(&facts(&d)) {
-        return Err(AppError::Forbidden(
-            "只有认领领导、责任部门、所属镇街或办公室可以报送进展".into(),
-        ));
-    }
-    let body = BoundedText::parse_multiline(body, "进展内容", 4000)
-        .map_err(|e| AppError::bad_field("body", e.to_string()))?;
-    let mut tx = state.store.begin_write().await?;
-    let pid = tx
-        .report_progress(&user.actor(), id, body.as_str(), &files)
-        .await?;
-    tx.commit().await?;
-    Ok(pid)
 }
 
 pub async fn task_progress(
@@ -1008,14 +803,15 @@ pub async fn task_progress(
         Err(e) => return Err(e.into()),
     };
     user.check_form_csrf(&fields)?;
-    match report(
-        &state,
-        &user,
-        id,
-        fields.get("body").map(String::as_str).unwrap_or(""),
-        files,
-    )
-    .await
+    let actor = user.actor();
+    let cmd = ReportProgress {
+        task_id: id,
+        body: fields.get("body").cloned().unwrap_or_default(),
+        attachments: files,
+    };
+    match workflow::claim::report_progress(&state.store, caller(&user, &actor), cmd)
+        .await
+        .map_err(AppError::from)
     {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}#timeline")).into_response()),
         Err(e @ AppError::BadRequest { .. }) => {
@@ -1024,6 +820,56 @@ pub async fn task_progress(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Builds a task action from the page's form.
+fn task_action_command(
+    action: &str,
+    form: &HashMap<String, String>,
+) -> Result<TaskAction, AppError> {
+    let field = |k: &str| {
+        form.get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let enterprise = || {
+        field("enterprise_id")
+            .parse::<i64>()
+            .map_err(|_| AppError::bad_field("enterprise_id", "请选择企业"))
+    };
+    Ok(match action {
+        "complete" => TaskAction::Complete,
+        "cancel" => TaskAction::Cancel {
+            reason: field("reason"),
+        },
+        "milestone" => TaskAction::Milestone {
+            milestone_id: field("milestone_id")
+                .parse::<i64>()
+                .map_err(|_| AppError::bad_field("milestone_id", "无效的节点"))?,
+        },
+        "enterprise" => TaskAction::Enterprise {
+            enterprise_id: enterprise()?,
+        },
+        "service" => TaskAction::Service {
+            enterprise_id: enterprise()?,
+            action: field("action"),
+            happened_on: field("happened_on"),
+        },
+        "lead" => TaskAction::Lead {
+            name: field("name"),
+            investor: field("investor"),
+            chain_link: field("chain_link"),
+            estimated_investment: match field("estimated_investment").as_str() {
+                "" => None,
+                v => Some(
+                    domain::Yuan::parse(v, domain::money::MoneyUnit::Yi)
+                        .map_err(|e| AppError::bad_field("estimated_investment", e.to_string()))?
+                        .0,
+                ),
+            },
+        },
+        _ => return Err(AppError::NotFound("操作".into())),
+    })
 }
 
 /// Form actions on a task other than claim and progress.
@@ -1037,124 +883,14 @@ pub async fn task_action(
     user.check_form_csrf(&form)?;
     let id = parse_id(&raw, "任务")?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let d = load_task(&state, &user, id).await?;
-    let f = facts(&d);
-    let field = |k: &str| {
-        form.get(k)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
+    load_task(&state, &user, id).await?;
+    let actor = user.actor();
+    let result = match task_action_command(&action, &form) {
+        Ok(cmd) => workflow::claim::act_on_task(&state.store, caller(&user, &actor), id, &cmd)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
     };
-    let result: Result<(), AppError> = async {
-        let mut tx = state.store.begin_write().await?;
-        match action.as_str() {
-            "complete" => {
-                if !user.principal.can_complete(&f) {
-                    return Err(AppError::Forbidden(
-                        "只有认领领导或办公室可以办结任务".into(),
-                    ));
-                }
-                tx.complete_task(&user.actor(), id).await?;
-            }
-            "cancel" => {
-                require_office(&user)?;
-                let reason = BoundedText::parse(&field("reason"), "撤销原因", 200)
-                    .map_err(|e| AppError::bad_field("reason", e.to_string()))?;
-                tx.cancel_task(&user.actor(), id, reason.as_str()).await?;
-            }
-            "milestone" => {
-                if !user.principal.can_work_on(&f) {
-                    return Err(AppError::Forbidden("您无权更新该任务".into()));
-                }
-                let mid = field("milestone_id")
-                    .parse::<i64>()
-                    .map_err(|_| AppError::bad_field("milestone_id", "无效的节点"))?;
-                tx.complete_milestone(&user.actor(), id, mid).await?;
-            }
-            "enterprise" => {
-                if !user.principal.can_work_on(&f) {
-                    return Err(AppError::Forbidden("您无权更新该任务".into()));
-                }
-                let eid = field("enterprise_id")
-                    .parse::<i64>()
-                    .map_err(|_| AppError::bad_field("enterprise_id", "请选择企业"))?;
-                if !state
-                    .store
-                    .enterprises(&d.task.region_code)
-                    .await?
-                    .iter()
-                    .any(|e| e.id == eid)
-                {
-                    return Err(AppError::bad_field("enterprise_id", "企业不存在"));
-                }
-                tx.add_task_enterprise(&user.actor(), id, eid).await?;
-            }
-            "service" => {
-                if !user.principal.can_work_on(&f) {
-                    return Err(AppError::Forbidden("您无权更新该任务".into()));
-                }
-                let eid = field("enterprise_id")
-                    .parse::<i64>()
-                    .map_err(|_| AppError::bad_field("enterprise_id", "请选择企业"))?;
-                let what = BoundedText::parse(&field("action"), "服务内容", 500)
-                    .map_err(|e| AppError::bad_field("action", e.to_string()))?;
-                let on = domain::period::parse_date(&field("happened_on"))
-                    .map_err(|_| AppError::bad_field("happened_on", "日期格式应为 2025-10-15"))?;
-                tx.add_service_action(
-                    &user.actor(),
-                    id,
-                    eid,
-                    what.as_str(),
-                    &domain::period::format_date(on),
-                )
-                .await?;
-            }
-            "lead" => {
-                if !user.principal.can_work_on(&f) {
-                    return Err(AppError::Forbidden("您无权更新该任务".into()));
-                }
-                let name = BoundedText::parse(&field("name"), "线索名称", 100)
-                    .map_err(|e| AppError::bad_field("name", e.to_string()))?;
-                let investor = field("investor");
-                if investor.chars().count() > 100 {
-                    return Err(AppError::bad_field("investor", "投资方最多 100 个字符"));
-                }
-                let chain_link = field("chain_link");
-                if chain_link.chars().count() > 100 {
-                    return Err(AppError::bad_field(
-                        "chain_link",
-                        "产业链环节最多 100 个字符",
-                    ));
-                }
-                let investment = match field("estimated_investment").as_str() {
-                    "" => None,
-                    v => Some(
-                        domain::Yuan::parse(v, domain::money::MoneyUnit::Yi)
-                            .map_err(|e| {
-                                AppError::bad_field("estimated_investment", e.to_string())
-                            })?
-                            .0,
-                    ),
-                };
-                tx.add_lead(
-                    &user.actor(),
-                    &NewLead {
-                        region_code: d.task.region_code.clone(),
-                        task_id: Some(id),
-                        track_id: d.task.track_id,
-                        chain_link,
-                        name: name.into_string(),
-                        investor,
-                        estimated_investment: investment,
-                    },
-                )
-                .await?;
-            }
-            _ => return Err(AppError::NotFound("操作".into())),
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
@@ -1211,7 +947,7 @@ fn percent_encode(s: &str) -> String {
 struct SupervisionTemplate {
     layout: Layout,
     overdue: Vec<TaskRow>,
-    ranking: Vec<store::claim::RankRow>,
+    ranking: Vec<analytics::ranking::RankRow>,
     late_issues: Vec<store::land::LateIssue>,
     today: String,
 }
@@ -1233,22 +969,13 @@ pub async fn supervision(
 ) -> Result<Response, PageError> {
     sweep(&state).await?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
-    let overdue = state
-        .store
-        .tasks(&TaskFilter {
-            region: ctx.region.code.clone(),
-            state: Some(TaskState::Overdue),
-            ..Default::default()
-        })
-        .await?
-        .into_iter()
-        .filter(|t| can_read_task(&user, t))
-        .collect();
+    let overdue =
+        workflow::claim::overdue_tasks(&state.store, &user.principal, &ctx.region.code).await?;
     let access = crate::land::pages::access(&state, &user).await?;
     let html = SupervisionTemplate {
         layout: Layout::new("督办", "supervision", &user, &ctx),
         overdue,
-        ranking: state.store.task_ranking(&ctx.region.code).await?,
+        ranking: workflow::claim::ranking(&state.store, &ctx.region.code).await?,
         late_issues: state
             .store
             .late_project_issues(
@@ -1285,7 +1012,7 @@ pub async fn ranking_xlsx(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let ranking = state.store.task_ranking(&ctx.region.code).await?;
+    let ranking = workflow::claim::ranking(&state.store, &ctx.region.code).await?;
     let bytes = io::export::ranking_xlsx(
         &ctx.region.name,
         &domain::period::format_date(state.store.now().date()),
@@ -1354,10 +1081,15 @@ pub async fn remedies(
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     let query = q.q.unwrap_or_default();
-    if query.chars().count() > 50 {
-        return Err(AppError::bad_field("q", "检索词最多 50 个字符").into());
-    }
-    let remedies = state.store.remedies(&ctx.region.code, Some(&query)).await?;
+    let remedies = workflow::claim::remedies(
+        &state.store,
+        &workflow::claim::RemedyQuery {
+            region: ctx.region.code.clone(),
+            q: Some(query.clone()),
+            indicator: None,
+        },
+    )
+    .await?;
     let html = RemediesTemplate {
         layout: Layout::new("解决方案库", "claim", &user, &ctx),
         q: query,
