@@ -12,6 +12,7 @@ pub mod claim;
 pub mod land;
 pub mod locate;
 mod migrate;
+pub mod project_list;
 pub mod reference;
 pub mod staging;
 pub mod targets;
