@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod demo_extra;
 pub mod demo_projects;
 pub mod report;
 
@@ -53,6 +54,10 @@ pub enum Command {
         /// Configuration file (TOML; see `econops config example`).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Also generate this many projects when the demo database is created (to try the
+        /// 项目库 at scale, e.g. 20000).
+        #[arg(long, default_value_t = 0)]
+        extra_projects: usize,
     },
     /// Serve the web application and API.
     Serve {
@@ -450,6 +455,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             allow_remote,
             today,
             config,
+            extra_projects,
         } => {
             let settings = config::Settings::load_or_default(config.as_deref())?;
             if !addr.ip().is_loopback() && !allow_remote {
@@ -471,6 +477,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             if fresh || store.list_regions().await?.is_empty() {
                 println!("正在创建演示数据库 {db} 并载入胶州市 2025 年演示数据……");
                 demo::load(&store).await?;
+                if extra_projects > 0 {
+                    let started = std::time::Instant::now();
+                    let n = demo_extra::load(&store, &data.region.code, extra_projects).await?;
+                    println!(
+                        "已生成 {n} 个演示项目（用时 {:.1} 秒）",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            } else if extra_projects > 0 {
+                println!(
+                    "演示数据库已存在，未再生成项目（--extra-projects 只在新建演示数据库时生效）"
+                );
             }
             let listener = tokio::net::TcpListener::bind(addr).await?;
             let local = listener.local_addr()?;

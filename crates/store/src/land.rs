@@ -255,7 +255,7 @@ pub struct ProjectEdit {
     pub expected_production_month: Option<String>,
 }
 
-const PROJECT_SELECT: &str = "SELECT p.id, p.region_code, p.name, p.code_name, p.investor_name, p.track_id, tr.name AS track_name, \
+pub(crate) const PROJECT_SELECT: &str = "SELECT p.id, p.region_code, p.name, p.code_name, p.investor_name, p.track_id, tr.name AS track_name, \
     tr.tier_id, ti.name AS tier_name, p.chain_link, p.host_area_id, h.name AS host_area_name, p.town_id, tw.name AS town_name, \
     p.total_investment, p.fixed_asset_investment, p.output_at_capacity, p.value_added_at_capacity, p.tax_at_capacity, p.jobs, \
     p.expected_production_month, p.source_kind, p.source_task_id, p.source_lead_id, p.stage, p.last_activity_at, \

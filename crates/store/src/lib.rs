@@ -14,6 +14,7 @@ pub mod figures;
 pub mod land;
 pub mod locate;
 mod migrate;
+pub mod project_list;
 pub mod reference;
 pub mod staging;
 pub mod targets;

@@ -91,6 +91,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0004_none.sql"),
     },
     Migration {
+        version: 12,
+        name: "project_list",
+        portable: include_str!("../migrations/0012_project_list.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
+    Migration {
         version: 13,
         name: "data_version",
         portable: include_str!("../migrations/0013_data_version.sql"),

@@ -239,7 +239,7 @@ impl App {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
             loop {
                 every.tick().await;
-                if let Err(e) = claim::pages::sweep(&state).await {
+                if let Err(e) = claim::sweep(&state).await {
                     tracing::warn!(error = %e, "overdue sweep failed");
                 }
             }

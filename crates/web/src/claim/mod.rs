@@ -36,5 +36,3 @@ pub(crate) async fn load_task(
 ) -> Result<TaskDetail, AppError> {
     Ok(workflow::claim::read_task(&state.store, &user.principal, id).await?)
 }
-
-pub(crate) use workflow::claim::facts;

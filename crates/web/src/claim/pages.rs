@@ -2,8 +2,7 @@
 //! create the task; the responsible leader claims it; progress, routing and supervision.
 
 use super::caller;
-// Other steps' pages use these through here.
-pub(crate) use super::{facts, load_task, require_office, sweep};
+use super::{load_task, require_office, sweep};
 use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};

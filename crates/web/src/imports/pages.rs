@@ -2,7 +2,7 @@
 //! uploads waiting for confirmation are bounded per user and in total.
 
 use crate::auth::PageUser;
-use crate::claim::pages::require_office;
+use crate::claim::require_office;
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::layout::{respond, Layout};

@@ -9,24 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use store::land::NewApproval;
+use workflow::land::{
+    CreateProject, NewProjectFields, PlanItem, ProjectAccess, ProjectAction, ProjectOrigin,
+};
 
-/// Refuses a plan with a cycle, a missing prerequisite or a negative duration.
-pub(crate) fn check_plan(
-    items: &[NewApproval],
-) -> Result<analytics::approval::ApprovalPlan, AppError> {
-    let graph: Vec<analytics::approval::ApprovalItem> = items
-        .iter()
-        .map(|a| analytics::approval::ApprovalItem {
-            code: a.code.clone(),
-            name: a.name.clone(),
-            days: a.planned_days,
-            prerequisites: a.prerequisites.clone(),
-        })
-        .collect();
-    analytics::approval::plan(&graph).map_err(|e| AppError::bad_field("items", e.to_string()))
-}
+use super::{cards, ListParams};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,47 +32,66 @@ pub struct NewProjectBody {
     pub lead_id: Option<i64>,
 }
 
+impl NewProjectBody {
+    /// The command this body asks for, in `region`. The body's fields map one to one onto the
+    /// command's; nothing goes through form strings.
+    fn into_command(self, region: String) -> Result<CreateProject, AppError> {
+        check_new_project(&self)?;
+        let origin = match (self.task_id, self.lead_id) {
+            (Some(task_id), Some(lead_id)) => ProjectOrigin::Lead { task_id, lead_id },
+            _ => ProjectOrigin::New(NewProjectFields {
+                name: self.name.unwrap_or_default(),
+                code_name: self.code_name.unwrap_or_default(),
+                investor: self.investor.unwrap_or_default(),
+                track_id: self.track_id,
+                total_investment: investment(self.total_investment.as_ref())?,
+            }),
+        };
+        Ok(CreateProject { region, origin })
+    }
+}
+
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     crate::json::ApiJson(body): crate::json::ApiJson<NewProjectBody>,
 ) -> Result<Response, ApiError> {
-    check_new_project(&body)?;
     let region = crate::json::default_region(&state, &user, body.region.clone()).await?;
-    if let Some(t) = body.track_id {
-        if !state.store.tracks(&region).await?.iter().any(|x| x.id == t) {
-            return Err(AppError::NotFound(format!("产业赛道 {t}")).into());
+    let lead = body.lead_id;
+    let cmd = body.into_command(region)?;
+    let id = workflow::land::create_project(
+        &state.store,
+        &user.principal,
+        &user.actor(),
+        &state.config.rules,
+        cmd,
+    )
+    .await
+    .map_err(|e| match AppError::from(e) {
+        // A named thing that does not exist: the track, or the task's lead.
+        AppError::BadRequest {
+            field: Some(f),
+            detail,
+        } if f == "track_id" => AppError::NotFound(detail.replace(" 不存在", "")),
+        AppError::BadRequest {
+            field: Some(f),
+            detail,
+        } if f == "lead_id" => {
+            AppError::NotFound(format!("线索 {}（{detail}）", lead.unwrap_or(0)))
         }
-    }
-    let mut form: HashMap<String, String> = HashMap::new();
-    let mut put = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            form.insert(k.to_string(), v);
-        }
-    };
-    put("name", body.name.clone());
-    put("code_name", body.code_name.clone());
-    put("investor", body.investor.clone());
-    put("track_id", body.track_id.map(|v| v.to_string()));
-    put("task_id", body.task_id.map(|v| v.to_string()));
-    put("lead_id", body.lead_id.map(|v| v.to_string()));
-    put(
-        "total_investment",
-        investment_text(body.total_investment.as_ref())?,
-    );
-    let id = crate::land::pages::create_project(&state, &user, &region, &form)
-        .await
-        .map_err(|e| match e {
-            // The task exists but holds no such lead: a named thing that does not exist.
-            AppError::BadRequest {
-                field: Some(f),
-                detail,
-            } if f == "lead_id" => {
-                AppError::NotFound(format!("线索 {}（{detail}）", body.lead_id.unwrap_or(0)))
-            }
-            other => crate::json::stored_state_conflict(other),
-        })?;
+        other => crate::json::stored_state_conflict(other),
+    })?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+/// An investment in 元 from its documented JSON forms (see [`investment_text`]).
+fn investment(v: Option<&Value>) -> Result<Option<i64>, AppError> {
+    match investment_text(v)? {
+        None => Ok(None),
+        Some(text) => domain::Yuan::parse(&text, domain::money::MoneyUnit::Yi)
+            .map(|y| Some(y.0))
+            .map_err(|e| AppError::bad_field("total_investment", format!("总投资：{e}"))),
+    }
 }
 
 /// The documented forms of an investment: a JSON integer of 亿元 (at most 10 digits), or a
@@ -159,19 +165,6 @@ fn check_new_project(body: &NewProjectBody) -> Result<(), AppError> {
         }
         _ => {}
     }
-    for (field, label, text, max) in [
-        ("investor", "投资方", &body.investor, 100),
-        ("code_name", "代号", &body.code_name, 50),
-    ] {
-        if let Some(t) = text {
-            if t.chars().count() > max || t.chars().any(char::is_control) {
-                return Err(AppError::bad_field(
-                    field,
-                    format!("{label}最多 {max} 个字符，且不能含控制字符"),
-                ));
-            }
-        }
-    }
     for (field, id) in [
         ("track_id", body.track_id),
         ("task_id", body.task_id),
@@ -198,21 +191,42 @@ pub async fn stage(
     crate::json::ApiJson(body): crate::json::ApiJson<StageBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::json::parse_id(&raw, "项目")?;
-    if domain::project::Stage::parse(&body.stage).is_none_or(|s| s.code() != body.stage) {
-        return Err(AppError::bad_field("stage", format!("阶段“{}”无效", body.stage)).into());
-    }
-    if let Some(on) = &body.on {
-        if !crate::json::is_iso_date(on) {
-            return Err(AppError::bad_field("on", format!("日期“{on}”格式应为 2025-10-14")).into());
-        }
-        if domain::period::parse_date(on).is_ok_and(|d| d > state.store.now().date()) {
-            return Err(AppError::Conflict(format!("日期 {on} 晚于今天")).into());
-        }
-    }
-    crate::land::pages::move_stage(&state, &user, id, &body.stage, body.on.as_deref())
+    let stage = domain::project::Stage::parse(&body.stage)
+        .filter(|s| s.code() == body.stage)
+        .ok_or_else(|| AppError::bad_field("stage", format!("阶段“{}”无效", body.stage)))?;
+    let on = match &body.on {
+        None => None,
+        Some(on) => Some(
+            crate::json::is_iso_date(on)
+                .then(|| domain::period::parse_date(on).ok())
+                .flatten()
+                .ok_or_else(|| {
+                    AppError::bad_field("on", format!("日期“{on}”格式应为 2025-10-14"))
+                })?,
+        ),
+    };
+    workflow::land::act(
+        &state.store,
+        &user.principal,
+        &user.actor(),
+        id,
+        ProjectAction::Stage { stage, on },
+    )
+    .await
+    .map_err(|e| match AppError::from(e) {
+        // The date is well-formed; that it lies after today is a rule about the state.
+        AppError::BadRequest {
+            field: Some(f),
+            detail,
+        } if f == "on" => AppError::Conflict(format!(
+            "日期 {} {detail}",
+            body.on.as_deref().unwrap_or("")
+        )),
+        other => crate::json::stored_state_conflict(other),
+    })?;
+    let (shown, _) = workflow::land::load_project(&state.store, &user.principal, id)
         .await
-        .map_err(crate::json::stored_state_conflict)?;
-    let (shown, _) = crate::land::pages::load_project(&state, &user, id).await?;
+        .map_err(AppError::from)?;
     let d = shown.detail();
     Ok(Json(
         json!({"id": id, "stage": d.project.stage, "stages": d.stages}),
@@ -225,8 +239,10 @@ pub async fn project(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::json::parse_id(&raw, "项目")?;
-    let (shown, _) = crate::land::pages::load_project(&state, &user, id).await?;
-    let stall = crate::land::pages::cards(&state, std::slice::from_ref(shown.view()))
+    let (shown, _) = workflow::land::load_project(&state.store, &user.principal, id)
+        .await
+        .map_err(AppError::from)?;
+    let stall = cards(&state, std::slice::from_ref(shown.view()))
         .into_iter()
         .next()
         .map(|c| c.stall)
@@ -243,7 +259,9 @@ pub async fn approval(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::json::parse_id(&raw, "项目")?;
-    let (shown, _) = crate::land::pages::load_project(&state, &user, id).await?;
+    let (shown, _) = workflow::land::load_project(&state.store, &user.principal, id)
+        .await
+        .map_err(AppError::from)?;
     let d = shown.detail();
     let plan = workflow::land::approval_plan(d).map_err(|e| AppError::Conflict(e.to_string()))?;
     Ok(Json(json!({
@@ -269,6 +287,18 @@ pub struct PlanItemBody {
     pub gates_stage: Option<String>,
 }
 
+impl From<PlanItemBody> for PlanItem {
+    fn from(i: PlanItemBody) -> Self {
+        PlanItem {
+            code: i.code,
+            name: i.name,
+            days: i.days,
+            prerequisites: i.prerequisites,
+            gates_stage: i.gates_stage,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
@@ -284,75 +314,29 @@ pub async fn set_approval(
     crate::json::ApiJson(body): crate::json::ApiJson<PlanBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::json::parse_id(&raw, "项目")?;
-    let (shown, access) = crate::land::pages::load_project(&state, &user, id).await?;
-    if !shown.view().can_write() {
-        return Err(AppError::Forbidden("您无权修改该项目".into()).into());
-    }
+    let bad_start = || AppError::bad_field("plan_start", "计划开始日期格式应为 2025-10-14");
     if !crate::json::is_iso_date(&body.plan_start) {
-        return Err(AppError::bad_field("plan_start", "计划开始日期格式应为 2025-10-14").into());
+        return Err(bad_start().into());
     }
-    let start = domain::period::parse_date(&body.plan_start)
-        .map_err(|_| AppError::bad_field("plan_start", "计划开始日期格式应为 2025-10-14"))?;
-    let start = domain::period::format_date(start);
-    let items: Vec<NewApproval> = match body.items {
-        Some(items) => {
-            let mut out = Vec::new();
-            for i in items {
-                let name = crate::json::api_text(&i.name, "items", "审批事项名称", 50, false)?;
-                let code_ok = (1..=40).contains(&i.code.chars().count())
-                    && !i.code.chars().any(|c| c.is_control() || c.is_whitespace());
-                if !code_ok {
-                    return Err(AppError::bad_field(
-                        "items",
-                        "审批事项代码须为 1–40 个字符，不含空白或控制字符",
-                    )
-                    .into());
-                }
-                if !(0..=3650).contains(&i.days) {
-                    return Err(AppError::bad_field("items", "办理时限须为 0–3650 天").into());
-                }
-                if let Some(g) = &i.gates_stage {
-                    domain::project::Stage::parse(g)
-                        .filter(|s| s.code() == g)
-                        .ok_or_else(|| AppError::bad_field("items", format!("阶段“{g}”无效")))?;
-                }
-                out.push(NewApproval {
-                    code: i.code,
-                    name: name.into_string(),
-                    planned_days: i.days,
-                    prerequisites: i.prerequisites,
-                    gates_stage: i.gates_stage,
-                    plan_start: Some(start.clone()),
-                });
-            }
-            out
+    let plan_start = domain::period::parse_date(&body.plan_start).map_err(|_| bad_start())?;
+    if let Some(items) = &body.items {
+        // The API's texts are refused, not trimmed, when they carry control characters.
+        for i in items {
+            crate::json::api_text(&i.name, "items", "审批事项名称", 50, false)?;
         }
-        None => state
-            .store
-            .approval_templates()
-            .await?
-            .into_iter()
-            .map(|t| NewApproval {
-                code: t.code,
-                name: t.name,
-                planned_days: t.typical_days,
-                prerequisites: t
-                    .prerequisites
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-                gates_stage: t.gates_stage,
-                plan_start: Some(start.clone()),
-            })
-            .collect(),
+    }
+    let action = ProjectAction::ApprovalPlan {
+        plan_start,
+        items: body
+            .items
+            .map(|items| items.into_iter().map(PlanItem::from).collect()),
     };
-    let plan = check_plan(&items)?;
-    let mut tx = crate::land::pages::begin_project_write(&state, &access, id, None).await?;
-    tx.set_approval_plan(&user.actor(), id, &items)
+    let outcome = workflow::land::act(&state.store, &user.principal, &user.actor(), id, action)
         .await
         .map_err(|e| crate::json::stored_state_conflict(e.into()))?;
-    tx.commit().await?;
+    let workflow::land::ActionOutcome::Plan(plan) = outcome else {
+        return Err(AppError::Conflict("审批计划未生成".into()).into());
+    };
     Ok(Json(
         json!({"project_id": id, "serial_days": plan.serial_days, "critical_path_days": plan.critical_path_days, "days_saved": plan.days_saved, "critical_path": plan.critical_path}),
     ))
@@ -361,32 +345,39 @@ pub async fn set_approval(
 #[derive(Debug, Default, Deserialize)]
 pub struct ProjectsQuery {
     pub region: Option<String>,
-    pub stage: Option<String>,
+    #[serde(flatten)]
+    pub list: ListParams,
 }
 
+/// A page of the region's projects the caller reads, filtered and sorted in the query.
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     crate::json::ApiQuery(q): crate::json::ApiQuery<ProjectsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    // The page's form sends "" for 全部; the API names a filter or leaves it out.
+    q.list.refuse_empty()?;
     let region = crate::json::default_region(&state, &user, q.region).await?;
-    let stage = match q.stage.as_deref() {
-        None => None,
-        Some(s) => Some(
-            domain::project::Stage::parse(s)
-                .filter(|st| st.code() == s)
-                .ok_or_else(|| AppError::bad_field("stage", format!("阶段“{s}”无效")))?,
-        ),
-    };
-    let access = crate::land::pages::access(&state, &user).await?;
-    let views: Vec<workflow::land::ProjectView> =
-        crate::land::pages::visible_projects(&state, &access, &region)
-            .await?
-            .into_iter()
-            .filter(|v| stage.is_none_or(|s| v.row().stage() == s))
-            .collect();
-    let cards = crate::land::pages::cards(&state, &views);
-    Ok(Json(json!({"projects": cards})))
+    let (filter, page) = q.list.parse()?;
+    let access = ProjectAccess::load(&state.store, &user.principal).await?;
+    let listed = workflow::land::list_projects(
+        &state.store,
+        &access,
+        &state.config.rules,
+        &region,
+        &filter,
+        page,
+    )
+    .await
+    .map_err(AppError::from)?;
+    Ok(Json(json!({
+        "projects": cards(&state, &listed.views),
+        "total": listed.total,
+        "page": listed.page.page,
+        "per_page": listed.page.per_page,
+        "pages": listed.pages(),
+        "sort": filter.sort.code(),
+    })))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -408,7 +399,7 @@ pub async fn pipeline(
     if state.store.region(&code).await?.is_none() {
         return Err(AppError::NotFound(format!("地区 {code}")).into());
     }
-    let access = crate::land::pages::access(&state, &user).await?;
+    let access = ProjectAccess::load(&state.store, &user.principal).await?;
     let report =
         workflow::land::pipeline_report(&state.store, &code, period, &state.config.rules, &access)
             .await

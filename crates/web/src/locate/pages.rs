@@ -2,7 +2,7 @@
 //! back, one indicator's series, and the office's edits of the catalogue and the model.
 
 use crate::auth::PageUser;
-use crate::claim::pages::require_office;
+use crate::claim::require_office;
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::layout::f1;

@@ -15,6 +15,19 @@ use store::{Store, StoreError};
 
 use crate::Error;
 
+mod commands;
+mod list;
+
+pub use commands::{
+    act, create_project, load_project, ActionOutcome, CreateProject, NewProjectFields, PlanItem,
+    ProjectAction, ProjectOrigin,
+};
+pub use list::{
+    board, export_projects, list_projects, totals, BoardColumn, PageRequest, ProjectFilter,
+    ProjectPage, StallFilter, BOARD_CARDS, DEFAULT_PER_PAGE, EXPORT_LIMIT, MAX_PER_PAGE,
+};
+pub use store::project_list::{ProjectSort, ProjectTotals};
+
 /// The approval plan of a project as scheduled with its prerequisites.
 pub fn approval_plan(
     detail: &ProjectDetail,
@@ -30,6 +43,23 @@ pub fn approval_plan(
         })
         .collect();
     analytics::approval::plan(&items)
+}
+
+/// Schedules a plan about to be stored; refuses a cycle, a missing prerequisite or a negative
+/// duration.
+pub fn approval_plan_of(
+    items: &[store::land::NewApproval],
+) -> Result<ApprovalPlan, analytics::approval::ApprovalError> {
+    let graph: Vec<ApprovalItem> = items
+        .iter()
+        .map(|a| ApprovalItem {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            days: a.planned_days,
+            prerequisites: a.prerequisites.clone(),
+        })
+        .collect();
+    analytics::approval::plan(&graph)
 }
 
 /// Days since the project's last stage change or service record.
@@ -99,6 +129,11 @@ impl ProjectAccess {
             principal: principal.clone(),
             facts: store.project_access_facts().await?,
         })
+    }
+
+    /// Which projects this user reads, for lists filtered in the query.
+    pub fn read_scope(&self) -> domain::project::ReadScope {
+        domain::project::ReadScope::of(&self.principal)
     }
 
     pub fn facts(&self, p: &ProjectRow) -> domain::ProjectFacts {
