@@ -559,7 +559,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let period =
                 domain::Period::parse(&period).map_err(|e| CliError::Usage(e.to_string()))?;
             if let Some(t) = target {
-                if !t.is_finite() || !(-50.0..=50.0).contains(&t) {
+                if !t.is_finite() || !domain::target::GDP_GROWTH_TARGET_RANGE.contains(&t) {
                     return Err(CliError::Usage(format!("--target {t} 不在 −50 到 50 之间")));
                 }
             }

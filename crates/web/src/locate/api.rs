@@ -37,7 +37,7 @@ pub async fn analysis(
             t.trim_end_matches('%')
                 .parse::<f64>()
                 .ok()
-                .filter(|v| v.is_finite() && (-50.0..=50.0).contains(v))
+                .filter(|v| v.is_finite() && domain::target::GDP_GROWTH_TARGET_RANGE.contains(v))
                 .ok_or_else(|| AppError::bad_field("target", format!("目标增速“{t}”无效")))?,
         ),
     };
