@@ -1101,6 +1101,26 @@ pub async fn remedies(
 
 #[cfg(test)]
 mod tests {
+    use workflow::claim::Ref;
+
+    #[test]
+    fn the_task_form_becomes_the_command() {
+        let pairs = super::serde_urlencoded_pairs(
+            b"title=%E4%BB%BB%E5%8A%A1&route=stock&track_id=3&town_id=&owner_department_id=7&co_department=8&co_department=9&deadline=2025-12-31&expected_pp=0.2&milestone1=&milestone1_due=&milestone2=%E8%B5%B0%E8%AE%BF&milestone2_due=2025-11-15&shortfall_id=4",
+        );
+        let cmd = super::task_command("370281", &pairs).expect("a command");
+        assert_eq!(cmd.title, "任务");
+        assert_eq!(cmd.track, Some(Ref::Id(3)));
+        assert_eq!(cmd.town, None, "an empty select is no town");
+        assert_eq!(cmd.co_departments, [Ref::Id(8), Ref::Id(9)]);
+        assert_eq!(cmd.expected_pp, Some(0.2));
+        assert_eq!(cmd.shortfall_id, Some(4));
+        assert_eq!(cmd.milestones.len(), 1, "an empty milestone row is skipped");
+        assert_eq!(cmd.milestones[0].title, "走访");
+        let bad = super::serde_urlencoded_pairs(b"expected_pp=abc&track_id=1");
+        assert!(super::task_command("370281", &bad).is_err());
+    }
+
     #[test]
     fn decodes_repeated_form_keys() {
         let pairs = super::serde_urlencoded_pairs(
