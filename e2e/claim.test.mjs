@@ -1,5 +1,6 @@
-// Browser test of the claim step (领任务), as a newcomer would do it: the office opens a
-// shortfall from the top-ranked indicator, picks a suggested remedy and creates a task; the
+// Browser test of the claim step (领任务), as a newcomer would do it: the office goes to open a
+// shortfall from the top-ranked indicator, is led to the one already open, picks a suggested
+// remedy and creates a task; the
 // responsible leader claims it on the claim board; a leader outside that track cannot; a
 // progress report appears on the timeline; with the clock moved past the deadline the task is
 // on the supervision board.
@@ -46,8 +47,14 @@ test('shortfall → remedy → task → claim → progress → supervision', asy
   assert.equal(await top.getAttribute('data-indicator'), 'industrial-va');
   await top.locator('text=开短板').click();
   await office.page.waitForURL(/\/shortfalls\/new/);
+  // The demo already opened this indicator's shortfall for the period: the form says so with a
+  // link, and a second one is refused with the same link, which leads to the first.
+  assert.equal(await office.page.locator('#existing-shortfall a').count(), 1);
   await office.page.fill('textarea[name=analysis]', '链主企业订单下滑，配套企业产能利用率不足七成。');
   await office.page.click('button:has-text("打开短板")');
+  await office.page.waitForLoadState('networkidle');
+  assert.ok((await office.page.locator('p.error[role=alert]').innerText()).includes('已有未关闭的短板'));
+  await office.page.locator('#existing-shortfall a').click();
   await office.page.waitForURL(/\/shortfalls\/\d+$/);
   // It picks the first suggested remedy (open by default) and creates the task from it.
   const remedy = office.page.locator('details.remedy').first();

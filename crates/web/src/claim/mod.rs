@@ -4,6 +4,7 @@
 
 pub(crate) mod api;
 pub(crate) mod pages;
+mod supervision_pages;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;

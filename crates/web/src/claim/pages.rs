@@ -939,167 +939,31 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-// ----- supervision ---------------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "supervision.html")]
-struct SupervisionTemplate {
-    layout: Layout,
-    overdue: Vec<TaskRow>,
-    ranking: Vec<analytics::ranking::RankRow>,
-    late_issues: Vec<store::land::LateIssue>,
-    today: String,
-}
-
-impl SupervisionTemplate {
-    fn rate(&self, r: &Option<f64>) -> String {
-        r.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())
-    }
-    fn route_label(&self, code: &str) -> &'static str {
-        Route::parse(code).map(|r| r.label()).unwrap_or("—")
-    }
-}
-
-pub async fn supervision(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Query(query): Query<ViewQuery>,
-) -> Result<Response, PageError> {
-    sweep(&state).await?;
-    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
-    let overdue =
-        workflow::claim::overdue_tasks(&state.store, &user.principal, &ctx.region.code).await?;
-    let access = crate::land::pages::access(&state, &user).await?;
-    let html = SupervisionTemplate {
-        layout: Layout::new("督办", "supervision", &user, &ctx),
-        overdue,
-        ranking: workflow::claim::ranking(&state.store, &ctx.region.code).await?,
-        late_issues: state
-            .store
-            .late_project_issues(
-                &ctx.region.code,
-                &domain::period::format_date(state.store.now().date()),
-            )
-            .await?
-            .into_iter()
-            .filter_map(|mut i| {
-                // Only projects the user reads, under the names the user may see.
-                let shown = access.names(
-                    i.town_id,
-                    i.track_id,
-                    &domain::access::ProjectNames {
-                        name: std::mem::take(&mut i.project_name),
-                        code_name: i.code_name.clone(),
-                        investor: String::new(),
-                    },
-                )?;
-                i.project_name = shown.name;
-                Some(i)
-            })
-            .collect(),
-        today: domain::period::format_date(state.store.now().date()),
-    }
-    .render()?;
-    Ok(respond(html, &ctx))
-}
-
-/// The ranking as an .xlsx workbook.
-pub async fn ranking_xlsx(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-) -> Result<Response, PageError> {
-    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let ranking = workflow::claim::ranking(&state.store, &ctx.region.code).await?;
-    let bytes = io::export::ranking_xlsx(
-        &ctx.region.name,
-        &domain::period::format_date(state.store.now().date()),
-        &ranking
-            .iter()
-            .map(|r| io::export::RankLine {
-                kind: if r.kind == "department" {
-                    "部门".into()
-                } else {
-                    "镇街".into()
-                },
-                name: r.name.clone(),
-                total: r.total,
-                done_on_time: r.done_on_time,
-                done_late: r.done_late,
-                overdue: r.overdue,
-                open: r.open,
-                on_time_rate: r.on_time_rate,
-            })
-            .collect::<Vec<_>>(),
-    )
-    .map_err(|e| AppError::Internal(Box::new(e)))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"ranking.xlsx\"; filename*=UTF-8''%E8%B5%9B%E9%A9%AC%E6%8E%92%E5%90%8D.xlsx".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-// ----- remedies ------------------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "remedies.html")]
-struct RemediesTemplate {
-    layout: Layout,
-    q: String,
-    remedies: Vec<Remedy>,
-}
-
-impl RemediesTemplate {
-    fn sector_label(&self, s: &str) -> &'static str {
-        match s {
-            "primary" => "一产",
-            "secondary" => "二产",
-            _ => "三产",
-        }
-    }
-    fn route_label(&self, code: &str) -> &'static str {
-        Route::parse(code).map(|r| r.label()).unwrap_or("—")
-    }
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct RemedyQuery {
-    pub q: Option<String>,
-}
-
-pub async fn remedies(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Query(q): Query<RemedyQuery>,
-) -> Result<Response, PageError> {
-    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let query = q.q.unwrap_or_default();
-    let remedies = workflow::claim::remedies(
-        &state.store,
-        &workflow::claim::RemedyQuery {
-            region: ctx.region.code.clone(),
-            q: Some(query.clone()),
-            indicator: None,
-        },
-    )
-    .await?;
-    let html = RemediesTemplate {
-        layout: Layout::new("解决方案库", "claim", &user, &ctx),
-        q: query,
-        remedies,
-    }
-    .render()?;
-    Ok(respond(html, &ctx))
-}
+// The 督办 and remedy-library pages live in `supervision_pages`; routed through here.
+pub use super::supervision_pages::{ranking_xlsx, remedies, supervision};
 
 #[cfg(test)]
 mod tests {
+    use workflow::claim::Ref;
+
+    #[test]
+    fn the_task_form_becomes_the_command() {
+        let pairs = super::serde_urlencoded_pairs(
+            b"title=%E4%BB%BB%E5%8A%A1&route=stock&track_id=3&town_id=&owner_department_id=7&co_department=8&co_department=9&deadline=2025-12-31&expected_pp=0.2&milestone1=&milestone1_due=&milestone2=%E8%B5%B0%E8%AE%BF&milestone2_due=2025-11-15&shortfall_id=4",
+        );
+        let cmd = super::task_command("370281", &pairs).expect("a command");
+        assert_eq!(cmd.title, "任务");
+        assert_eq!(cmd.track, Some(Ref::Id(3)));
+        assert_eq!(cmd.town, None, "an empty select is no town");
+        assert_eq!(cmd.co_departments, [Ref::Id(8), Ref::Id(9)]);
+        assert_eq!(cmd.expected_pp, Some(0.2));
+        assert_eq!(cmd.shortfall_id, Some(4));
+        assert_eq!(cmd.milestones.len(), 1, "an empty milestone row is skipped");
+        assert_eq!(cmd.milestones[0].title, "走访");
+        let bad = super::serde_urlencoded_pairs(b"expected_pp=abc&track_id=1");
+        assert!(super::task_command("370281", &bad).is_err());
+    }
+
     #[test]
     fn decodes_repeated_form_keys() {
         let pairs = super::serde_urlencoded_pairs(
