@@ -45,7 +45,7 @@ test('shortfall → remedy → task → claim → progress → supervision', asy
   await office.page.goto(`${first.url}/locate`);
   const top = office.page.locator('table.ranked tbody tr').first();
   assert.equal(await top.getAttribute('data-indicator'), 'industrial-va');
-  await top.locator('text=开短板').click();
+  await top.getByRole('link', { name: '开短板', exact: true }).click();
   await office.page.waitForURL(/\/shortfalls\/new/);
   // The demo already opened this indicator's shortfall for the period: the form says so with a
   // link, and a second one is refused with the same link, which leads to the first.
