@@ -110,6 +110,7 @@ async fn the_headline_figures_read_the_same_everywhere(dialect: Dialect) {
     assert_eq!(h["gdp_growth"]["value"], 5.1);
     let model = h["gdp_model"]["value"].as_f64().expect("model");
     assert_eq!(h["gdp_model"]["basis_label"], "模型测算");
+    assert_eq!(h["signed_projects"]["basis_label"], "项目库汇总");
     assert_eq!(
         api["gdp_growth_pct"].as_f64(),
         Some(model),
@@ -133,6 +134,16 @@ async fn the_headline_figures_read_the_same_everywhere(dialect: Dialect) {
         figures_of_json(&cli["headline"]),
         expected,
         "the command line and the API"
+    );
+    // 项目库 names the year's new signings from the same source, beside its own totals.
+    let library = figures_of(&page(&office, "/projects?period=2025-09").await);
+    assert_eq!(
+        library.get("signed_projects"),
+        expected.get("signed_projects")
+    );
+    assert_eq!(
+        library.get("signed_investment"),
+        expected.get("signed_investment")
     );
 
     // The targets on 总览 count the same projects as the headline (tier by tier).

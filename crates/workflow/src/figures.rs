@@ -23,8 +23,11 @@ use crate::{Error, Settings};
 pub enum Basis {
     /// Published by the statistics bureau (an observation) or reported on a target.
     Reported,
-    /// Computed by EconOps (the accounting model, the project library, the ledger).
+    /// Computed by EconOps's models (the accounting model, the gap ledger).
     Computed,
+    /// Counted from the platform's own records (the project library, the tasks): neither
+    /// published by the bureau nor estimated.
+    Ledger,
 }
 
 impl Basis {
@@ -32,6 +35,7 @@ impl Basis {
         match self {
             Basis::Reported => "统计快报",
             Basis::Computed => "模型测算",
+            Basis::Ledger => "项目库汇总",
         }
     }
 }
@@ -259,8 +263,8 @@ async fn compute_headline(
         model_error_pp,
         gdp_growth,
         gap_pp,
-        signed_projects: Figure::new(tally.projects, Basis::Computed, &to, today),
-        signed_investment: Figure::new(tally.investment, Basis::Computed, &to, today),
+        signed_projects: Figure::new(tally.projects, Basis::Ledger, &to, today),
+        signed_investment: Figure::new(tally.investment, Basis::Ledger, &to, today),
         signed_by_tier,
     })
 }

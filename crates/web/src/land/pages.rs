@@ -57,6 +57,8 @@ struct ProjectsTemplate {
     major: i64,
     stalled: i64,
     signed_investment: String,
+    /// The year's new signings as 总览 and 找位置 show them (one source: `workflow::figures`).
+    year_signed: Option<std::sync::Arc<workflow::figures::Headline>>,
     /// The filter as URL parameters (`&k=v…`, without stage and page).
     params: String,
     /// The stage filtered on, as a URL parameter (`&stage=…`) or empty.
@@ -141,9 +143,12 @@ pub async fn projects(
             .collect();
         (columns, vec![], total, 1)
     };
-    // The headline over every project the user reads (the coordinator wires it to the one
-    // source of the pipeline figures).
+    // The library's own totals are over every project the user reads, of any year; the year's
+    // new signings come from the one source 总览 and 找位置 read (absent without a model).
     let totals = workflow::land::totals(&state.store, &access, rules, &region).await?;
+    let year_signed = workflow::figures::headline(&state.store, &region, ctx.period, rules)
+        .await
+        .ok();
     let tracks = state.store.tracks(&region).await?;
     let mut tiers: Vec<(i64, String)> = tracks
         .iter()
@@ -161,6 +166,7 @@ pub async fn projects(
         major: totals.major,
         stalled: totals.stalled,
         signed_investment: Yuan(totals.signed_investment).yi_text(),
+        year_signed,
         params: filter_params(&filter),
         stage_param: filter
             .stage
