@@ -77,6 +77,40 @@ impl Store {
         }
     }
 
+    /// Every project of a region, read once per data version: the pipeline, the headline and
+    /// the ledger read the whole library on every view otherwise. The version is read before
+    /// the rows, so rows newer than their version are at worst read again, never stale.
+    pub async fn projects_snapshot(
+        &self,
+        region: &str,
+    ) -> Result<Arc<Vec<crate::land::ProjectRow>>> {
+        let version = self.data_version(region).await?;
+        let key = format!("projects|{region}");
+        if let Some(hit) = self.cached::<Vec<crate::land::ProjectRow>>(&key, version) {
+            return Ok(hit);
+        }
+        let rows = Arc::new(self.projects(region).await?);
+        self.cache(&key, version, rows.clone());
+        Ok(rows)
+    }
+
+    /// A year's latest observations of a region, read once per data version (see
+    /// [`Store::projects_snapshot`]).
+    pub async fn observations_of_year_snapshot(
+        &self,
+        region: &str,
+        year: i32,
+    ) -> Result<Arc<Vec<crate::locate::Observation>>> {
+        let version = self.data_version(region).await?;
+        let key = format!("observations|{region}|{year}");
+        if let Some(hit) = self.cached::<Vec<crate::locate::Observation>>(&key, version) {
+            return Ok(hit);
+        }
+        let rows = Arc::new(self.observations_of_year(region, year).await?);
+        self.cache(&key, version, rows.clone());
+        Ok(rows)
+    }
+
     /// The (year, last month) of every period with observations in a region, newest first.
     pub async fn observed_months(&self, region: &str) -> Result<Vec<(i32, u32)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(

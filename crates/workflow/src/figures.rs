@@ -272,14 +272,14 @@ async fn compute_headline(
 /// Projects signed in `year` up to `to` (ISO date), from the project library.
 async fn signed(store: &Store, region: &str, year: i32, to: &str) -> Result<SignedTally, Error> {
     let projects: Vec<SignedProject> = store
-        .projects(region)
+        .projects_snapshot(region)
         .await?
-        .into_iter()
+        .iter()
         .filter(|p| p.stage().is_signed())
         .map(|p| SignedProject {
             tier: p.tier_id,
             investment: p.total_investment,
-            signed_on: p.signed_on,
+            signed_on: p.signed_on.clone(),
         })
         .collect();
     Ok(analytics::figures::tally_signed(

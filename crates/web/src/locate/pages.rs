@@ -159,7 +159,7 @@ pub async fn locate(
     // Trends of the five indicators that hold the year back most.
     let series = state
         .store
-        .observations_of_year(&ctx.region.code, ctx.year())
+        .observations_of_year_snapshot(&ctx.region.code, ctx.year())
         .await?;
     let mut trend = Vec::new();
     for k in holding_back.iter().take(5) {

@@ -234,7 +234,7 @@ pub async fn pipeline_report(
     let (mut contribution, gdp) =
         pipeline_contribution(store, region, period.year(), settings).await?;
     // The totals stay the city's; the rows name only projects the user reads, masked.
-    let all = store.projects(region).await?;
+    let all = store.projects_snapshot(region).await?;
     let rows: HashMap<i64, &ProjectRow> = all.iter().map(|p| (p.id, p)).collect();
     contribution.projects.retain_mut(|c| {
         let Some(p) = rows.get(&c.id) else {
@@ -276,16 +276,16 @@ pub async fn pipeline_contribution(
     settings: &crate::Settings,
 ) -> Result<(PipelineContribution, f64), Error> {
     let gdp = store
-        .observations_of_year(region, year)
+        .observations_of_year_snapshot(region, year)
         .await?
-        .into_iter()
+        .iter()
         .filter(|o| o.indicator == "gdp")
         .filter_map(|o| o.last_year_total)
         .next_back()
         .ok_or(Error::NoGdpBase)?;
     let today = store.now().date();
     let stall = settings.stall;
-    let all = store.projects(region).await?;
+    let all = store.projects_snapshot(region).await?;
     let projects: Vec<PipelineProject> = all
         .iter()
         .filter(|p| p.stage().is_signed())
