@@ -37,6 +37,15 @@ async fn an_unknown_stored_scope_is_an_internal_fault_not_the_city(dialect: Dial
         .execute(app.store.pool())
         .await
         .expect("corrupt");
+    // Pages and figures are cached per data version, which every write through EconOps bumps;
+    // a write behind its back must bump it too to be seen (docs/deployment.md).
+    sqlx::query(
+        "INSERT INTO data_versions (scope, version) VALUES ('', 1) \
+         ON CONFLICT (scope) DO UPDATE SET version = data_versions.version + 1",
+    )
+    .execute(app.store.pool())
+    .await
+    .expect("bump the data version");
 
     let resp = office
         .client

@@ -57,6 +57,16 @@ impl Store {
         .await?)
     }
 
+    /// The data version of the whole database: the sum over every region (and the regionless
+    /// scope), so that any audited write anywhere changes it.
+    pub async fn data_version_all(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM data_versions",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// A figure cached under `key` at data version `version`, if there is one.
     pub fn cached<T: Any + Send + Sync>(&self, key: &str, version: i64) -> Option<Arc<T>> {
         let cache = self.figures_cache.lock().ok()?;

@@ -9,7 +9,7 @@ use domain::Period;
 use serde::Deserialize;
 use store::reference::Region;
 
-const VIEW_COOKIE: &str = "econops_view";
+pub(crate) const VIEW_COOKIE: &str = "econops_view";
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ViewQuery {

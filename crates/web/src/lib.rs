@@ -17,6 +17,7 @@ mod json;
 mod land;
 mod layout;
 mod locate;
+mod page_cache;
 mod targets;
 mod view;
 
@@ -47,6 +48,8 @@ pub(crate) struct Shared {
     pub config: Config,
     pub uploads: imports::pages::PendingUploads,
     pub login: auth::LoginLimits,
+    /// Rendered pages per session and data version.
+    pub pages: page_cache::PageCache,
 }
 
 #[derive(Clone)]
@@ -70,6 +73,7 @@ impl App {
             state: AppState(Arc::new(Shared {
                 store,
                 login: auth::LoginLimits::new(&config.auth),
+                pages: page_cache::PageCache::default(),
                 uploads: imports::pages::PendingUploads::new(config.uploads.clone()),
                 config,
             })),
@@ -147,7 +151,11 @@ impl App {
             )
             .route("/projects.xlsx", get(land::pages::projects_xlsx))
             .route("/projects/{id}", get(land::pages::project))
-            .route("/projects/{id}/{action}", post(land::pages::project_action));
+            .route("/projects/{id}/{action}", post(land::pages::project_action))
+            .route_layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                page_cache::layer,
+            ));
         let api = Router::new()
             .route("/api/openapi.json", get(json::openapi))
             .route("/api/v1/me", get(targets::api::me))
