@@ -1364,12 +1364,27 @@ impl Store {
         .await?)
     }
 
+    /// Marks a user's notifications read. When any were unread, the data version moves too, so
+    /// that pages cached with them shown as new are rendered again.
     pub async fn mark_notifications_read(&self, user_id: i64) -> Result<()> {
-        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-            .bind(crate::timestamp(self.now()))
-            .bind(user_id)
-            .execute(&self.pool)
+        let mut tx = self.pool.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+        )
+        .bind(crate::timestamp(self.now()))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if marked > 0 {
+            sqlx::query(
+                "INSERT INTO data_versions (scope, version) VALUES ('', 1) \
+                 ON CONFLICT (scope) DO UPDATE SET version = data_versions.version + 1",
+            )
+            .execute(&mut *tx)
             .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -6,8 +6,8 @@
 //! (idle days, deadlines and "截至今日" move with the date) and the same data version (every
 //! audited write bumps it in its own transaction, from this server or any other process on the
 //! same database). Sign-in state is checked on every request before the cache is consulted.
-//! Pages that write when read (the task list marks notifications read) or stream files are
-//! never cached.
+//! Uploads and files are never cached. The task list marks notifications read when shown, and
+//! that write moves the data version, so the next view renders them as read.
 
 use crate::auth::{cookie, SESSION_COOKIE};
 use crate::AppState;
@@ -70,10 +70,9 @@ impl PageCache {
     }
 }
 
-/// Paths whose GET writes something or answers a file: always rendered afresh.
+/// Paths that sign in or out, take uploads or answer a file: always answered afresh.
 fn cacheable(path: &str) -> bool {
-    !(path == "/tasks"
-        || path.starts_with("/login")
+    !(path.starts_with("/login")
         || path.starts_with("/logout")
         || path.starts_with("/attachments/")
         || path.starts_with("/locate/import")
