@@ -444,6 +444,19 @@ async fn the_office_edits_the_model_and_an_indicator_in_the_page() {
         Some(0.5)
     );
 
+    // An indicator's page shows each release with the single quarter it implies (当期).
+    let gdp_page = office
+        .client
+        .get(office.url("/locate/indicators/gdp?period=2025-09"))
+        .send()
+        .await
+        .expect("indicator page")
+        .text()
+        .await
+        .expect("html");
+    assert!(gdp_page.contains("1–6 月（当期 4–6 月）"), "{gdp_page}");
+    assert!(gdp_page.contains("1–9 月（当期 7–9 月）"));
+
     // The indicator's target for the region is edited on its page.
     let resp = office
         .client

@@ -150,10 +150,8 @@ pub async fn build_report(
     // σ: last year's share of full-year GDP reached by this point, from a GDP observation.
     let sigma = observations.get("gdp").and_then(|o| {
         match (o.ytd_value, o.ytd_growth, o.last_year_total) {
-            (Some(x), Some(n), Some(t))
-                if o.end_month == i64::from(period.end_month()) && t > 0.0 =>
-            {
-                Some(x / (1.0 + n / 100.0) / t).filter(|s| (0.0..1.0).contains(s))
+            (Some(x), Some(n), Some(t)) if o.end_month == i64::from(period.end_month()) => {
+                analytics::series::share_reached(x, n, t)
             }
             _ => None,
         }

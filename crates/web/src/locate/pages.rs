@@ -241,43 +241,35 @@ pub struct SeriesRow {
     pub month_growth: Option<f64>,
 }
 
-/// Derives single-month (or single-quarter) values and growth from cumulative ones.
+/// The indicator's releases with the single month (or quarter) each implies
+/// (`analytics::series`), labelled as the bureau writes them.
 pub fn derive_single_periods(rows: &[store::locate::Observation]) -> Vec<SeriesRow> {
-    let mut out: Vec<SeriesRow> = Vec::with_capacity(rows.len());
-    let mut prev: Option<&store::locate::Observation> = None;
-    for o in rows {
-        let (month_value, month_growth) = match (prev, o.ytd_value, o.ytd_growth) {
-            (Some(p), Some(x), Some(n)) => match (p.ytd_value, p.ytd_growth) {
-                (Some(px), Some(pn)) => {
-                    let this = x - px;
-                    let last = x / (1.0 + n / 100.0) - px / (1.0 + pn / 100.0);
-                    (
-                        Some(this),
-                        (last.abs() > 1e-12).then(|| (this / last - 1.0) * 100.0),
-                    )
-                }
-                _ => (None, None),
-            },
-            (None, Some(x), _) => (Some(x), o.ytd_growth),
-            _ => (None, None),
-        };
-        let start = prev.map(|p| p.end_month + 1).unwrap_or(1);
-        let label = if start == o.end_month {
-            format!("{} 月", o.end_month)
-        } else {
-            format!("{start}–{} 月", o.end_month)
-        };
-        out.push(SeriesRow {
-            period: o.period.clone(),
-            label: format!("1–{} 月（当期 {label}）", o.end_month),
+    let releases: Vec<analytics::series::Cumulative> = rows
+        .iter()
+        .map(|o| analytics::series::Cumulative {
+            end_month: u32::try_from(o.end_month).unwrap_or(0),
             ytd_value: o.ytd_value,
-            ytd_growth: o.ytd_growth,
-            month_value,
-            month_growth,
-        });
-        prev = Some(o);
-    }
-    out
+            ytd_growth_pct: o.ytd_growth,
+        })
+        .collect();
+    rows.iter()
+        .zip(analytics::series::single_periods(&releases))
+        .map(|(o, p)| {
+            let label = if p.start_month == p.end_month {
+                format!("{} 月", p.end_month)
+            } else {
+                format!("{}–{} 月", p.start_month, p.end_month)
+            };
+            SeriesRow {
+                period: o.period.clone(),
+                label: format!("1–{} 月（当期 {label}）", o.end_month),
+                ytd_value: o.ytd_value,
+                ytd_growth: o.ytd_growth,
+                month_value: p.value,
+                month_growth: p.growth_pct,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
