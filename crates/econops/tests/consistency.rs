@@ -135,6 +135,27 @@ async fn the_headline_figures_read_the_same_everywhere(dialect: Dialect) {
         expected,
         "the command line and the API"
     );
+    // The pipeline card of 找位置 (and its API) leaves the gap the ledger leaves without tasks.
+    let (status, pipe) = office
+        .get_json("/api/v1/regions/370281/pipeline-contribution?period=2025-09")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pipe}");
+    let (status, led) = office
+        .get_json("/api/v1/regions/370281/gap-ledger?period=2025-09")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{led}");
+    let f = |v: &Value| v.as_f64().expect("a number");
+    let l = &led["ledger"];
+    assert!((f(&pipe["gap_pp"]) - f(&l["gap_pp"])).abs() < 1e-9);
+    assert!((f(&pipe["still_to_come_producing_pp"]) - f(&l["producing_pp"])).abs() < 1e-9);
+    let after = f(&l["gap_pp"])
+        + f(&l["producing_pp"])
+        + f(&l["on_schedule_pp"])
+        + f(&l["late_on_schedule_pp"]);
+    assert!(
+        (f(&pipe["gap_if_on_schedule_pp"]) - after).abs() < 1e-9,
+        "{pipe} {led}"
+    );
     // 项目库 names the year's new signings from the same source, beside its own totals.
     let library = figures_of(&page(&office, "/projects?period=2025-09").await);
     assert_eq!(

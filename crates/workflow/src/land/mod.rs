@@ -214,9 +214,14 @@ pub struct PipelineReport {
     pub gap_pp: f64,
     pub last_year_gdp_yi: f64,
     pub contribution: PipelineContribution,
-    /// The gap left if every project not yet producing lands on schedule.
+    /// What projects already producing still add after the period (the ledger's 项目已投产).
+    pub still_to_come_producing_pp: f64,
+    /// What projects not yet producing add after the period if all land on schedule.
+    pub still_to_come_on_schedule_pp: f64,
+    /// The gap left after the pipeline, every project on schedule (the ledger's terms,
+    /// without the tasks).
     pub gap_if_on_schedule_pp: f64,
-    /// The gap left if the late ones slip.
+    /// The same if the late ones slip.
     pub gap_if_late_slip_pp: f64,
 }
 
@@ -233,6 +238,16 @@ pub async fn pipeline_report(
     let gap_pp = headline.gap_pp.value;
     let (mut contribution, gdp) =
         pipeline_contribution(store, region, period.year(), settings).await?;
+    // The gap after the pipeline is the gap ledger's arithmetic without the tasks, over every
+    // project (before the rows are narrowed to the user's): only what comes after the period
+    // counts (the period's own output is in the reported growth).
+    let ledger = analytics::figures::ledger(
+        gap_pp,
+        &[],
+        &contribution,
+        &analytics::pipeline::PipelineRules::default(),
+        domain::observed::as_published(period).end_month(),
+    );
     // The totals stay the city's; the rows name only projects the user reads, masked.
     let all = store.projects_snapshot(region).await?;
     let rows: HashMap<i64, &ProjectRow> = all.iter().map(|p| (p.id, p)).collect();
@@ -261,8 +276,13 @@ pub async fn pipeline_report(
         period: period.to_string(),
         gap_pp,
         last_year_gdp_yi: gdp,
-        gap_if_on_schedule_pp: gap_pp + contribution.upcoming_on_schedule_pp,
-        gap_if_late_slip_pp: gap_pp + contribution.upcoming_if_late_slip_pp,
+        still_to_come_producing_pp: ledger.producing_pp,
+        still_to_come_on_schedule_pp: ledger.on_schedule_pp + ledger.late_on_schedule_pp,
+        gap_if_on_schedule_pp: gap_pp
+            + ledger.producing_pp
+            + ledger.on_schedule_pp
+            + ledger.late_on_schedule_pp,
+        gap_if_late_slip_pp: gap_pp + ledger.producing_pp + ledger.on_schedule_pp + ledger.late_pp,
         contribution,
     })
 }
