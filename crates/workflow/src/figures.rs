@@ -324,16 +324,32 @@ pub async fn gap_ledger(
     }
     let head = headline(store, region, period, settings).await?;
     let year = period.year();
+    // Task states are read strictly: an unknown one is a fault, never "neither open nor done".
     let tasks: Vec<LedgerTask> = store
         .task_effects(region, year)
         .await?
         .into_iter()
-        .map(|t| LedgerTask {
-            open: store::figures::OPEN_TASK_STATES.contains(&t.state.as_str()),
-            done: t.state == "done",
-            expected_pp: t.expected_pp,
+        .map(|t| {
+            let state = <domain::TaskState as domain::Coded>::from_code(&t.state).map_err(|e| {
+                store::StoreError::Corrupt {
+                    what: e.what,
+                    column: "state".into(),
+                    value: e.value,
+                }
+            })?;
+            Ok(LedgerTask {
+                open: matches!(
+                    state,
+                    domain::TaskState::Open
+                        | domain::TaskState::Claimed
+                        | domain::TaskState::InProgress
+                        | domain::TaskState::Overdue
+                ),
+                done: state == domain::TaskState::Done,
+                expected_pp: t.expected_pp,
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     let pipeline = match crate::land::pipeline_contribution(store, region, year, settings).await {
         Ok((c, _)) => c,
         // Without last year's GDP nothing can be converted to pp: the pipeline adds nothing.
