@@ -55,9 +55,9 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Also generate this many projects when the demo database is created (to try the
-        /// 项目库 at scale, e.g. 20000).
-        #[arg(long, default_value_t = 0)]
-        extra_projects: usize,
+        /// 项目库 at scale, e.g. 20000; at most 1,000,000).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+        extra_projects: u32,
     },
     /// Serve the web application and API.
     Serve {
@@ -479,7 +479,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 demo::load(&store).await?;
                 if extra_projects > 0 {
                     let started = std::time::Instant::now();
-                    let n = demo_extra::load(&store, &data.region.code, extra_projects).await?;
+                    let n = demo_extra::load(&store, &data.region.code, extra_projects as usize)
+                        .await?;
                     println!(
                         "已生成 {n} 个演示项目（用时 {:.1} 秒）",
                         started.elapsed().as_secs_f64()

@@ -139,3 +139,16 @@ fn the_demo_refuses_a_non_loopback_address() {
     assert!(!o.status.success());
     assert!(text(&o).contains("--allow-remote"), "{}", text(&o));
 }
+
+#[test]
+fn the_demo_refuses_an_absurd_number_of_generated_projects() {
+    let o = econops(&[
+        "demo",
+        "--db",
+        "/nonexistent/never.db",
+        "--extra-projects",
+        "99999999999",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("0..=1000000"), "{}", text(&o));
+}
