@@ -544,6 +544,27 @@ impl WriteTx {
 
     pub async fn create_task(&mut self, actor: &Actor, new: &NewTask) -> Result<i64> {
         let at = self.at.clone();
+        // The shortfall must still be open when the task is written: its row is locked, so a
+        // close racing this create either waits for it or is seen here.
+        if let Some(s) = new.shortfall_id {
+            let sql = format!(
+                "SELECT closed_at FROM shortfalls WHERE id = $1{}",
+                self.for_update()
+            );
+            let closed: Option<Option<String>> = sqlx::query_scalar(&sql)
+                .bind(s)
+                .fetch_optional(self.conn())
+                .await?;
+            match closed {
+                None => return Err(StoreError::NotFound(format!("短板 {s}"))),
+                Some(Some(_)) => {
+                    return Err(StoreError::Conflict(format!(
+                        "短板 {s} 已关闭，不能再新建任务"
+                    )))
+                }
+                Some(None) => {}
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO tasks (region_code, shortfall_id, remedy_id, title, description, route, track_id, town_id, owner_department_id, \
              deadline, expected_pp, state, created_by_name, created_at, updated_at) \
