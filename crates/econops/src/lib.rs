@@ -2,6 +2,7 @@
 //! administer users, tokens and regions, and back up. `main` only calls [`main`]; everything
 //! is here so that tests can check the command-line definition and run the commands.
 
+pub mod calendar_cli;
 pub mod config;
 pub mod demo;
 pub mod demo_extra;
@@ -119,6 +120,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Working days by the official calendar (holidays and 调休 included).
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cli::CalendarCommand,
+    },
     /// Where the year stands: GDP accounting and the indicators that hold it back (找位置).
     Analyze {
         #[command(flatten)]
@@ -147,6 +153,15 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
+    /// A year's official holiday notice (date,kind,name; kind holiday or workday): each year in
+    /// the file replaces that year's arrangement.
+    Holidays {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// The indicator catalogue: code,name,unit,frequency,kind,nominal,deflator,target_growth_pct
     Indicators {
         file: PathBuf,
@@ -312,7 +327,7 @@ pub enum RegionCommand {
     },
 }
 
-fn parse_day(s: &str) -> Result<time::Date, String> {
+pub(crate) fn parse_day(s: &str) -> Result<time::Date, String> {
     domain::period::parse_date(s).map_err(|_| format!("日期“{s}”格式应为 2025-10-15"))
 }
 
@@ -529,6 +544,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Ok(())
             }
         },
+        Command::Calendar { command } => calendar_cli::run(command).await,
         Command::Migrate { db } => {
             Store::open(&db.db).await?;
             println!("数据库已是最新结构。");
@@ -700,6 +716,26 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
                 )
                 .await?,
             );
+        }
+        ImportCommand::Holidays { file, dry_run, db } => {
+            let table = io::table::read(&file)?;
+            let store = Store::open(&db.db).await?;
+            let found = workflow::calendar::import(&store, &actor, &table, !dry_run).await?;
+            let years = found
+                .years
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join("、");
+            let what = format!(
+                "{years} 年节假日安排：放假 {} 天，调休上班 {} 天",
+                found.holidays, found.workdays
+            );
+            if found.written {
+                println!("导入成功：{what}");
+            } else {
+                println!("检查通过（未写入）：{what}");
+            }
         }
         ImportCommand::Remedies {
             file,

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod claim;
 pub mod codes;
 pub mod figures;

@@ -5,6 +5,7 @@
 //! Nothing here knows HTTP or templates: a use case takes the store, the acting user and the
 //! settings, and returns domain values or one [`Error`], which each front end maps once.
 
+pub mod calendar;
 pub mod claim;
 mod error;
 pub mod figures;
