@@ -289,6 +289,11 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
+/// The data-version scope bumped when notifications are read: the page cache (which sums every
+/// scope) sees it, while the figures cached per region (which read their region's scope and
+/// the shared `''`) are not thrown away because someone read a message.
+pub const NOTIFICATIONS_SCOPE: &str = "notifications";
+
 /// A task under the department ("department") or town ("town") the ranking (赛马) counts it for.
 #[derive(Debug, Clone, FromRow)]
 pub struct RankTaskRow {
@@ -1385,28 +1390,52 @@ impl Store {
         .await?)
     }
 
-    /// Marks a user's notifications read. When any were unread, the data version moves too, so
-    /// that pages cached with them shown as new are rendered again.
-    pub async fn mark_notifications_read(&self, user_id: i64) -> Result<()> {
+    /// How many of a user's notifications are unread (the top bar's badge).
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Marks a user's notifications read: all of them, or only notification `only` (which must
+    /// be the user's; another user's is not found). Returns how many were unread. When any
+    /// were, the data version moves too (under its own scope, see [`NOTIFICATIONS_SCOPE`]), so
+    /// that pages cached with them shown as new, and their badge, are rendered again.
+    pub async fn mark_notifications_read(&self, user_id: i64, only: Option<i64>) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
+        if let Some(id) = only {
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT user_id FROM notifications WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if owner != Some(user_id) {
+                return Err(StoreError::NotFound(format!("消息 {id}")));
+            }
+        }
         let marked = sqlx::query(
-            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)",
         )
         .bind(crate::timestamp(self.now()))
         .bind(user_id)
+        .bind(only)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if marked > 0 {
             sqlx::query(
-                "INSERT INTO data_versions (scope, version) VALUES ('', 1) \
+                "INSERT INTO data_versions (scope, version) VALUES ($1, 1) \
                  ON CONFLICT (scope) DO UPDATE SET version = data_versions.version + 1",
             )
+            .bind(NOTIFICATIONS_SCOPE)
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(marked)
     }
 
     /// Every task of a region under its owner department and under its town, as the ranking

@@ -297,17 +297,71 @@ async fn authenticate(state: &AppState, parts: &Parts) -> Result<CurrentUser, Ap
     })
 }
 
-/// A signed-in user of a page; anyone else is sent to the sign-in page.
+/// A signed-in user of a page; anyone else is sent to the sign-in page, which returns them to
+/// the page they asked for (a `GET`'s local path and query, see [`local_path`]).
 pub struct PageUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for PageUser {
-    type Rejection = PageError;
+    type Rejection = Response;
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(PageUser(authenticate(state, parts).await?))
+        match authenticate(state, parts).await {
+            Ok(user) => Ok(PageUser(user)),
+            Err(AppError::Unauthorized) => {
+                let wanted = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let next = (parts.method == Method::GET)
+                    .then(|| local_path(wanted))
+                    .flatten()
+                    .filter(|p| p != "/");
+                let to = match next.and_then(|n| serde_urlencoded::to_string([("next", n)]).ok()) {
+                    Some(q) => format!("/login?{q}"),
+                    None => "/login".to_string(),
+                };
+                Err(Redirect::to(&to).into_response())
+            }
+            Err(e) => Err(PageError(e).into_response()),
+        }
     }
+}
+
+/// The longest return path kept across sign-in.
+const MAX_NEXT_LEN: usize = 2000;
+
+/// A path on this site to return to after signing in, or `None` when `raw` could lead anywhere
+/// else: it must start with one `/` (not `//` or `/\`, which browsers read as another host), hold
+/// no backslash, control character or whitespace, and not be the sign-in or sign-out page.
+/// Characters outside ASCII are percent-encoded, so the answer is always a valid `Location`.
+pub(crate) fn local_path(raw: &str) -> Option<String> {
+    if raw.len() > MAX_NEXT_LEN
+        || !raw.starts_with('/')
+        || raw.starts_with("//")
+        || raw.contains('\\')
+        || raw.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return None;
+    }
+    let path = raw.split(['?', '#']).next().unwrap_or("");
+    if path == "/login" || path == "/logout" || path.starts_with("/api/") {
+        return None;
+    }
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    Some(out)
 }
 
 /// A signed-in caller of the API. Writes with a session cookie need the `X-CSRF-Token` header.
@@ -341,6 +395,8 @@ struct LoginTemplate {
     csrf: String,
     error: Option<String>,
     username: String,
+    /// Where to go after signing in (a checked local path), kept in the form.
+    next: String,
 }
 
 fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
@@ -355,12 +411,14 @@ fn login_response(
     status: axum::http::StatusCode,
     error: Option<String>,
     username: String,
+    next: Option<String>,
 ) -> Result<Response, PageError> {
     let csrf = store::users::new_token("");
     let html = LoginTemplate {
         csrf: csrf.clone(),
         error,
         username,
+        next: next.unwrap_or_default(),
     }
     .render()?;
     Ok((
@@ -380,12 +438,14 @@ fn try_later(
     retry_after_secs: u64,
     message: String,
     username: String,
+    next: Option<String>,
 ) -> Result<Response, PageError> {
     let mut resp = login_response(
         state,
         StatusCode::TOO_MANY_REQUESTS,
         Some(message),
         username,
+        next,
     )?;
     resp.headers_mut().insert(
         header::RETRY_AFTER,
@@ -402,8 +462,28 @@ fn seconds_until(state: &AppState, until: &str) -> u64 {
         .max(1) as u64
 }
 
-pub async fn login_page(State(state): State<AppState>) -> Result<Response, PageError> {
-    login_response(&state, axum::http::StatusCode::OK, None, String::new())
+/// The sign-in page's query: where to return afterwards.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+) -> Result<Response, PageError> {
+    // A query that cannot be read (a repeated `next`) returns to the home page.
+    let next = serde_urlencoded::from_str::<LoginQuery>(uri.query().unwrap_or(""))
+        .ok()
+        .and_then(|q| q.next)
+        .and_then(|n| local_path(&n));
+    login_response(
+        &state,
+        axum::http::StatusCode::OK,
+        None,
+        String::new(),
+        next,
+    )
 }
 
 pub(crate) async fn login_submit(
@@ -417,6 +497,8 @@ pub(crate) async fn login_submit(
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
+    // Where to go afterwards: a local path only, anything else is the home page.
+    let next = form.get("next").and_then(|n| local_path(n));
     let csrf_ok = match (cookie(&headers, LOGIN_COOKIE), form.get("csrf")) {
         (Some(c), Some(f)) => constant_eq(&c, f),
         _ => false,
@@ -429,6 +511,7 @@ pub(crate) async fn login_submit(
             secs,
             format!("登录尝试过于频繁，请 {secs} 秒后再试"),
             username,
+            next,
         );
     }
     if !csrf_ok {
@@ -437,10 +520,17 @@ pub(crate) async fn login_submit(
             axum::http::StatusCode::FORBIDDEN,
             Some("页面已过期，请重新登录".into()),
             username,
+            next,
         );
     }
     if username.is_empty() || password.is_empty() || username.len() > 64 || password.len() > 200 {
-        return login_response(&state, bad, Some("请输入用户名和密码".into()), username);
+        return login_response(
+            &state,
+            bad,
+            Some("请输入用户名和密码".into()),
+            username,
+            next,
+        );
     }
     let hours = state.config.auth.session_hours;
     match state
@@ -451,7 +541,7 @@ pub(crate) async fn login_submit(
         LoginOutcome::Ok(user) => {
             let (token, _csrf) = state.store.create_session(user.id, hours).await?;
             let max_age = hours.max(1) * 3600;
-            let mut resp = Redirect::to("/").into_response();
+            let mut resp = Redirect::to(next.as_deref().unwrap_or("/")).into_response();
             resp.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &token, max_age, state.config.secure_cookies)
@@ -472,6 +562,7 @@ pub(crate) async fn login_submit(
             bad,
             Some("用户名或密码错误，或账号已停用".into()),
             username,
+            next.clone(),
         ),
         LoginOutcome::Locked { until } => try_later(
             &state,
@@ -481,6 +572,7 @@ pub(crate) async fn login_submit(
                 until.replace('T', " ").trim_end_matches('Z')
             ),
             username,
+            next.clone(),
         ),
         LoginOutcome::Busy { retry_after_secs } => {
             tracing::warn!(%addr, "every password check busy");
@@ -489,6 +581,7 @@ pub(crate) async fn login_submit(
                 retry_after_secs,
                 format!("登录的人较多，请 {retry_after_secs} 秒后再试"),
                 username,
+                next.clone(),
             )
         }
     }
@@ -517,6 +610,39 @@ pub async fn logout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(local_path("/tasks/10").as_deref(), Some("/tasks/10"));
+        assert_eq!(
+            local_path("/projects?stage=signed&page=2").as_deref(),
+            Some("/projects?stage=signed&page=2")
+        );
+        assert_eq!(
+            local_path("/search?q=智能").as_deref(),
+            Some("/search?q=%E6%99%BA%E8%83%BD"),
+            "a valid Location header"
+        );
+        for bad in [
+            "",
+            "tasks/10",
+            "//evil.example",
+            "/\\evil.example",
+            "/tasks\\..",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/tasks/10\r\nSet-Cookie: x=1",
+            "/tasks/\t10",
+            "/a b",
+            "/login",
+            "/login?next=/x",
+            "/logout",
+            "/api/v1/me",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(local_path(&format!("/{}", "a".repeat(MAX_NEXT_LEN))), None);
+    }
 
     #[test]
     fn the_throttle_counts_per_address_and_window() {

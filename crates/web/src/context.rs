@@ -28,6 +28,9 @@ pub struct ViewContext {
     pub periods: Vec<(String, String)>,
     /// A `Set-Cookie` value when the query changed the view.
     pub set_cookie: Option<String>,
+    /// The user's unread notifications, for the top bar's badge. Reading or receiving one
+    /// moves the data version, so a cached page never shows a stale count.
+    pub unread: i64,
 }
 
 impl ViewContext {
@@ -131,7 +134,9 @@ impl ViewContext {
                 region.code
             )
         });
+        let unread = store.unread_notifications(user.user.id).await?;
         Ok(Self {
+            unread,
             as_of: domain::period::format_date(period.end_date()),
             region,
             period,

@@ -23,6 +23,10 @@ pub struct Layout {
     pub period_label: String,
     pub regions: Vec<(String, String)>,
     pub periods: Vec<(String, String)>,
+    /// Unread notifications (the badge on 消息).
+    pub unread: i64,
+    /// What the top bar's search box holds (the results page fills it in).
+    pub search: String,
 }
 
 impl Layout {
@@ -44,6 +48,8 @@ impl Layout {
                 .map(|r| (r.code.clone(), r.name.clone()))
                 .collect(),
             periods: ctx.periods.clone(),
+            unread: ctx.unread,
+            search: String::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod claim;
 mod context;
 mod edges;
 pub mod error;
+mod home;
 mod imports;
 mod json;
 mod land;
@@ -92,7 +93,12 @@ impl App {
             .saturating_mul(2)
             .saturating_add(1024 * 1024);
         let pages = Router::new()
-            .route("/", get(targets::pages::overview))
+            .route("/", get(home::pages::home))
+            .route("/overview", get(targets::pages::overview))
+            .route("/inbox", get(home::pages::inbox))
+            .route("/inbox/read", post(home::pages::read_all))
+            .route("/inbox/{id}/read", post(home::pages::read_one))
+            .route("/search", get(home::pages::search))
             .route("/login", get(auth::login_page).post(auth::login_submit))
             .route("/logout", post(auth::logout))
             .route("/system", get(targets::pages::system))
@@ -159,6 +165,7 @@ impl App {
         let api = Router::new()
             .route("/api/openapi.json", get(json::openapi))
             .route("/api/v1/me", get(targets::api::me))
+            .route("/api/v1/search", get(home::api::search))
             .route("/api/v1/regions", get(targets::api::regions))
             .route("/api/v1/regions/{code}/system", get(targets::api::system))
             .route(

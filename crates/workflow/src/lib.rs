@@ -9,9 +9,11 @@ pub mod calendar;
 pub mod claim;
 mod error;
 pub mod figures;
+pub mod home;
 pub mod imports;
 pub mod land;
 pub mod locate;
+pub mod search;
 pub mod targets;
 
 pub use error::Error;

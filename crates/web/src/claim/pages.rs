@@ -594,7 +594,10 @@ pub async fn my_tasks(
         today: domain::period::format_date(state.store.now().date()),
     }
     .render()?;
-    state.store.mark_notifications_read(user.user.id).await?;
+    state
+        .store
+        .mark_notifications_read(user.user.id, None)
+        .await?;
     Ok(respond(html, &ctx))
 }
 

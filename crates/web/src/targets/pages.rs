@@ -52,6 +52,8 @@ struct OverviewTemplate {
     others: Vec<Group>,
     chart: String,
     has_sample: bool,
+    /// A block rendered above the overview (the office's decisions on its first screen).
+    top: Option<String>,
 }
 
 pub async fn overview(
@@ -61,6 +63,18 @@ pub async fn overview(
     Query(query): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let html = overview_html(&state, &user, &ctx, "overview", None).await?;
+    Ok(respond(html, &ctx))
+}
+
+/// The city overview (总览) as a page under `nav`, with `top` (rendered HTML) above it.
+pub(crate) async fn overview_html(
+    state: &AppState,
+    user: &CurrentUser,
+    ctx: &ViewContext,
+    nav: &'static str,
+    top: Option<String>,
+) -> Result<String, AppError> {
     let rows = state
         .store
         .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
@@ -169,8 +183,8 @@ pub async fn overview(
     )
     .await
     .ok();
-    let html = OverviewTemplate {
-        layout: Layout::new("总览", "overview", &user, &ctx),
+    Ok(OverviewTemplate {
+        layout: Layout::new("总览", nav, user, ctx),
         elapsed_pct: (elapsed * 1000.0).round() / 10.0,
         headline,
         figures,
@@ -181,9 +195,9 @@ pub async fn overview(
         others,
         chart: chart_json(&serde_json::json!({"elapsed": elapsed * 100.0, "bars": chart})),
         has_sample,
+        top,
     }
-    .render()?;
-    Ok(respond(html, &ctx))
+    .render()?)
 }
 
 pub struct TierBlock {
