@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod attachment;
+pub mod bounds;
 pub mod code;
 pub mod decimal;
 pub mod money;
