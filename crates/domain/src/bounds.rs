@@ -118,7 +118,12 @@ pub fn growth_pct(field: &str, label: &str, v: f64) -> Result<f64, OutOfRange> {
     if v.is_finite() && (-100.0..=100.0).contains(&v) {
         Ok(v)
     } else {
-        Err(refuse(field, label, &format!("{}%", num(v, 2)), "−100%–100%"))
+        Err(refuse(
+            field,
+            label,
+            &format!("{}%", num(v, 2)),
+            "−100%–100%",
+        ))
     }
 }
 
@@ -192,7 +197,11 @@ impl Bounds {
     }
 
     /// Output at capacity (达产产值) per year: 0 to `output_per_investment_max` × investment.
-    pub fn output_at_capacity(&self, yuan: i64, investment: Option<i64>) -> Result<i64, OutOfRange> {
+    pub fn output_at_capacity(
+        &self,
+        yuan: i64,
+        investment: Option<i64>,
+    ) -> Result<i64, OutOfRange> {
         let max = self.output_max(investment);
         if (0..=max).contains(&yuan) {
             Ok(yuan)
@@ -323,7 +332,12 @@ pub fn observed_value(field: &str, label: &str, unit: &str, v: f64) -> Result<f6
     if v.is_finite() && v.abs() <= max {
         Ok(v)
     } else {
-        Err(refuse(field, label, &format!("{} {unit}", num(v, 4)), range.trim_end()))
+        Err(refuse(
+            field,
+            label,
+            &format!("{} {unit}", num(v, 4)),
+            range.trim_end(),
+        ))
     }
 }
 
@@ -333,7 +347,12 @@ pub fn year(field: &str, label: &str, y: i32, today: Date) -> Result<i32, OutOfR
     if (EARLIEST_YEAR..=hi).contains(&y) {
         Ok(y)
     } else {
-        Err(refuse(field, label, &format!("{y} 年"), &format!("{EARLIEST_YEAR}–{hi} 年")))
+        Err(refuse(
+            field,
+            label,
+            &format!("{y} 年"),
+            &format!("{EARLIEST_YEAR}–{hi} 年"),
+        ))
     }
 }
 
@@ -396,7 +415,12 @@ fn between(field: &str, label: &str, d: Date, lo: Date, hi: Date) -> Result<Date
         Ok(d)
     } else {
         let f = crate::period::format_date;
-        Err(refuse(field, label, &f(d), &format!("{} 至 {}", f(lo), f(hi))))
+        Err(refuse(
+            field,
+            label,
+            &f(d),
+            &format!("{} 至 {}", f(lo), f(hi)),
+        ))
     }
 }
 

@@ -22,7 +22,10 @@ fn growth_rates_lie_within_a_hundred_percent() {
 fn an_investment_has_a_hard_and_a_soft_limit() {
     let b = Bounds::default();
     let yi = |v: i64| v * YI;
-    assert_eq!(b.investment("total_investment", "总投资", yi(300), false), Ok(yi(300)));
+    assert_eq!(
+        b.investment("total_investment", "总投资", yi(300), false),
+        Ok(yi(300))
+    );
     assert_eq!(b.investment("total_investment", "总投资", 0, false), Ok(0));
     let soft = b
         .investment("total_investment", "总投资", yi(300) + 1, false)
@@ -48,8 +51,14 @@ fn output_and_value_added_follow_the_investment() {
     let b = Bounds::default();
     let inv = Some(10 * YI);
     assert!(b.output_at_capacity(50 * YI, inv).is_ok());
-    let e = b.output_at_capacity(50 * YI + 1, inv).expect_err("too much");
-    assert!(e.message.contains("0–50 亿元（不超过总投资的 5 倍）"), "{}", e.message);
+    let e = b
+        .output_at_capacity(50 * YI + 1, inv)
+        .expect_err("too much");
+    assert!(
+        e.message.contains("0–50 亿元（不超过总投资的 5 倍）"),
+        "{}",
+        e.message
+    );
     assert!(b.value_added_at_capacity(8 * YI, Some(8 * YI), inv).is_ok());
     let e = b
         .value_added_at_capacity(8 * YI + 1, Some(8 * YI), inv)
@@ -71,7 +80,8 @@ fn a_task_promises_at_most_the_order_of_its_gap() {
     assert!(b.task_expected_pp(0.5, Some(0.05)).is_ok());
     let e = b.task_expected_pp(0.51, Some(0.05)).expect_err("beyond");
     assert!(
-        e.message.contains("0–0.5 个百分点（短板缺口 0.05 个百分点的 10 倍以内）"),
+        e.message
+            .contains("0–0.5 个百分点（短板缺口 0.05 个百分点的 10 倍以内）"),
         "{}",
         e.message
     );
@@ -89,7 +99,10 @@ fn quantities_lie_within_their_units_range() {
     let q = |t: &str, u| Quantity::parse(t, u).expect("parse");
     assert!(quantity("value", "累计完成", q("20000亿元", Unit::Yuan)).is_ok());
     let e = quantity("value", "累计完成", q("99999999", Unit::Yuan)).expect_err("absurd");
-    assert_eq!(e.message, "累计完成 99,999,999 亿元 超出允许范围 0–20,000 亿元");
+    assert_eq!(
+        e.message,
+        "累计完成 99,999,999 亿元 超出允许范围 0–20,000 亿元"
+    );
     assert!(quantity("v", "目标", q("100", Unit::Percent)).is_ok());
     let e = quantity("v", "目标", q("99999999", Unit::Percent)).expect_err("absurd");
     assert_eq!(e.message, "目标 99,999,999% 超出允许范围 −100%–100%");
@@ -137,7 +150,11 @@ fn dates_lie_in_plausible_years_and_in_order() {
     assert!(stage_date(signed, Some(signed), TODAY).is_ok());
     let e = stage_date(date!(2025 - 03 - 09), Some(signed), TODAY).expect_err("before");
     assert_eq!(e.field, "on");
-    assert!(e.message.contains("2025-03-10 至 2025-10-14"), "{}", e.message);
+    assert!(
+        e.message.contains("2025-03-10 至 2025-10-14"),
+        "{}",
+        e.message
+    );
     assert!(production_month("2025-03", Some(signed), TODAY).is_ok());
     let e = production_month("2025-02", Some(signed), TODAY).expect_err("before signing");
     assert_eq!(
