@@ -8,6 +8,7 @@
 pub mod access;
 pub mod attachment;
 pub mod calendar;
+pub mod bounds;
 pub mod code;
 pub mod decimal;
 pub mod money;

@@ -22,6 +22,32 @@ pub struct Settings {
     /// Sign-in, sessions, tokens and login throttling (the web layer's own settings).
     pub auth: web::AuthSettings,
     pub uploads: UploadsSection,
+    /// Plausible input (`domain::bounds::Bounds`).
+    pub plausible: PlausibleSection,
+}
+
+/// The plausible ranges of typed numbers a deployment may move (`domain::bounds`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlausibleSection {
+    pub investment_max_yi: i64,
+    pub investment_confirm_yi: i64,
+    pub output_per_investment_max: i64,
+    pub task_pp_max: f64,
+    pub task_pp_gap_multiple: f64,
+}
+
+impl Default for PlausibleSection {
+    fn default() -> Self {
+        let b = domain::bounds::Bounds::default();
+        Self {
+            investment_max_yi: b.investment_max_yi,
+            investment_confirm_yi: b.investment_confirm_yi,
+            output_per_investment_max: b.output_per_investment_max,
+            task_pp_max: b.task_pp_max,
+            task_pp_gap_multiple: b.task_pp_gap_multiple,
+        }
+    }
 }
 
 /// How the server is reached.
@@ -299,6 +325,30 @@ const DOCS: &[(&str, &str)] = &[
     ("uploads.max_sheet_rows", "Rows a sheet may declare or reach."),
     ("uploads.max_sheet_columns", "Columns a sheet may declare or reach."),
     ("uploads.max_cell_chars", "Characters one cell may hold (Excel's own limit is 32,767)."),
+    (
+        "plausible",
+        "Plausible input: ranges of typed numbers a deployment may move (docs/domain.md).",
+    ),
+    (
+        "plausible.investment_max_yi",
+        "The largest total investment of one project, in 亿元 (refused above).",
+    ),
+    (
+        "plausible.investment_confirm_yi",
+        "Above this investment (亿元) an entry must be confirmed explicitly.",
+    ),
+    (
+        "plausible.output_per_investment_max",
+        "Output at capacity is at most this many times the total investment.",
+    ),
+    (
+        "plausible.task_pp_max",
+        "A task's expected effect is at most this many percentage points of GDP growth ...",
+    ),
+    (
+        "plausible.task_pp_gap_multiple",
+        "... and at most this many times its shortfall's gap.",
+    ),
 ];
 
 fn doc(key: &str) -> Option<&'static str> {
@@ -437,6 +487,32 @@ impl Settings {
         int_in("uploads.max_sheet_rows", u.max_sheet_rows, 1, 1_048_576)?;
         int_in("uploads.max_sheet_columns", u.max_sheet_columns, 1, 16_384)?;
         int_in("uploads.max_cell_chars", u.max_cell_chars, 1, 32_767)?;
+        let b = &self.plausible;
+        int_in(
+            "plausible.investment_max_yi",
+            b.investment_max_yi,
+            1,
+            100_000,
+        )?;
+        int_in(
+            "plausible.investment_confirm_yi",
+            b.investment_confirm_yi,
+            1,
+            b.investment_max_yi,
+        )?;
+        int_in(
+            "plausible.output_per_investment_max",
+            b.output_per_investment_max,
+            1,
+            100,
+        )?;
+        float_in("plausible.task_pp_max", b.task_pp_max, 0.01, 20.0)?;
+        float_in(
+            "plausible.task_pp_gap_multiple",
+            b.task_pp_gap_multiple,
+            1.0,
+            1000.0,
+        )?;
         Ok(())
     }
 
@@ -449,6 +525,7 @@ impl Settings {
             projects,
             auth,
             uploads,
+            plausible,
         } = self;
         web::Config {
             rules: workflow::Settings {
@@ -470,6 +547,13 @@ impl Settings {
                 },
                 value_added: domain::project::ValueAddedRule {
                     percent: projects.value_added_percent,
+                },
+                bounds: domain::bounds::Bounds {
+                    investment_max_yi: plausible.investment_max_yi,
+                    investment_confirm_yi: plausible.investment_confirm_yi,
+                    output_per_investment_max: plausible.output_per_investment_max,
+                    task_pp_max: plausible.task_pp_max,
+                    task_pp_gap_multiple: plausible.task_pp_gap_multiple,
                 },
             },
             secure_cookies: server.secure_cookies,

@@ -107,6 +107,15 @@ fn locate(table: &Table, spec: &[Column]) -> Result<HashMap<&'static str, usize>
     }
 }
 
+/// The header a column of `spec` has in `table` as written in the file (its canonical name
+/// when the file lacks it), to place an error found after parsing.
+pub fn header(table: &Table, spec: &[Column], name: &str) -> String {
+    locate(table, spec)
+        .ok()
+        .and_then(|c| c.get(name).and_then(|i| table.headers.get(*i)).cloned())
+        .unwrap_or_else(|| name.to_string())
+}
+
 /// The largest magnitude a plain number column accepts: beyond any count or total the
 /// platform keeps, and still exact in a 64-bit float.
 pub const MAX_PLAIN_NUMBER: f64 = 1e15;
@@ -242,6 +251,25 @@ impl RowReader<'_> {
             },
         };
         self.in_range(col, value, MAX_PERCENT, "%").map(Some)
+    }
+
+    /// A plausibility check of `domain::bounds` on this row: a refusal is this cell's error.
+    fn plausible<T>(
+        &mut self,
+        col: &str,
+        check: Result<T, domain::bounds::OutOfRange>,
+    ) -> Result<T, ()> {
+        check.map_err(|e| self.fail(col, e.message))
+    }
+
+    /// A percentage column that holds a growth rate: −100 % to 100 % (`domain::bounds`).
+    fn growth(&mut self, col: &str, label: &str) -> Result<Option<f64>, ()> {
+        match self.percent(col)? {
+            None => Ok(None),
+            Some(v) => self
+                .plausible(col, domain::bounds::growth_pct(col, label, v))
+                .map(Some),
+        }
     }
 
     fn flag(&mut self, col: &str) -> Result<bool, ()> {
@@ -405,7 +433,7 @@ pub fn indicators(
         let nominal = r.flag("nominal");
         let stock = r.flag("stock");
         let deflator = r.text("deflator");
-        let target = r.percent("target_growth_pct");
+        let target = r.growth("target_growth_pct", "目标增速");
         let owner = r.text("owner_department").unwrap_or_default();
         if let Ok(Some(_)) = target {
             if !with_targets {
@@ -591,7 +619,7 @@ pub fn model(
                     }
                     Err(()) => None,
                 };
-                let assumed = r.percent("assumed_growth_pct");
+                let assumed = r.growth("assumed_growth_pct", "假定增速");
                 if let Some(c) = &code {
                     if check_code(&mut r, "code", c) {
                         if let Some(first) = seen.get(c) {
@@ -823,7 +851,7 @@ pub fn observations(
             },
         };
         let value = r.number("ytd_value");
-        let growth = r.percent("ytd_growth_pct");
+        let growth = r.growth("ytd_growth_pct", "累计增长");
         let last = r.number("last_year_total");
         if let (Ok(None), Ok(None)) = (&value, &growth) {
             r.fail("ytd_growth_pct", "累计值和累计增长不能都为空");
@@ -1320,7 +1348,10 @@ pub fn projects(
     tracks: &HashMap<String, String>,
     towns: &HashMap<String, String>,
     today: &str,
+    bounds: &domain::bounds::Bounds,
 ) -> Result<Vec<ProjectImportRow>, ImportErrors> {
+    let today_date = domain::period::parse_date(today)
+        .map_err(|e| ImportErrors::single(&table.file, e.to_string()))?;
     use domain::project::Stage;
     let columns = locate(table, PROJECT_COLUMNS)?;
     let mut errors = Vec::new();
@@ -1404,6 +1435,26 @@ pub fn projects(
                 }
             },
         };
+        let (total, fixed, output, va) =
+            plausible_amounts(&mut r, bounds, (total, fixed, output, va));
+        if let (Some(m), Some(st), Some(d)) = (&month, stage, &date) {
+            // Signed on its stage date: production comes no earlier than that month.
+            let signed_on = (st == Stage::Signed)
+                .then(|| domain::period::parse_date(d).ok())
+                .flatten();
+            let _ = r.plausible(
+                "expected_production_month",
+                domain::bounds::production_month(m, signed_on, today_date),
+            );
+        }
+        if let Some(d) = &date {
+            if let Ok(d) = domain::period::parse_date(d) {
+                let _ = r.plausible(
+                    "stage_date",
+                    domain::bounds::done_date("stage_date", "阶段日期", d, today_date),
+                );
+            }
+        }
         if let (Some(st), Ok(total)) = (stage, &total) {
             if st.is_signed() && total.is_none_or(|v| v <= 0) {
                 r.fail("total_investment", "签约及以后阶段须填写总投资");
@@ -1457,6 +1508,53 @@ pub fn projects(
     finish(out, errors)
 }
 
+/// Applies `domain::bounds` to a project row's amounts: the investment within the hard limit
+/// (an import is the office's curated list, so the soft limit's confirmation does not apply),
+/// fixed-asset investment within it, output and value added in proportion.
+type Amounts = (
+    Result<Option<i64>, ()>,
+    Result<Option<i64>, ()>,
+    Result<Option<i64>, ()>,
+    Result<Option<i64>, ()>,
+);
+
+fn plausible_amounts(r: &mut RowReader, b: &domain::bounds::Bounds, a: Amounts) -> Amounts {
+    let (total, fixed, output, va) = a;
+    let total = match total {
+        Ok(Some(v)) => r
+            .plausible(
+                "total_investment",
+                b.investment("total_investment", "总投资", v, true),
+            )
+            .map(Some),
+        other => other,
+    };
+    let inv = total.clone().ok().flatten();
+    let fixed = match fixed {
+        Ok(Some(v)) => r
+            .plausible("fixed_asset_investment", b.fixed_asset_investment(v, inv))
+            .map(Some),
+        other => other,
+    };
+    let output = match output {
+        Ok(Some(v)) => r
+            .plausible("output_at_capacity", b.output_at_capacity(v, inv))
+            .map(Some),
+        other => other,
+    };
+    let out = output.clone().ok().flatten();
+    let va = match va {
+        Ok(Some(v)) => r
+            .plausible(
+                "value_added_at_capacity",
+                b.value_added_at_capacity(v, out, inv),
+            )
+            .map(Some),
+        other => other,
+    };
+    (total, fixed, output, va)
+}
+
 #[cfg(test)]
 mod project_tests {
     use super::*;
@@ -1472,12 +1570,64 @@ mod project_tests {
                 .as_bytes(),
         )
         .expect("csv");
-        let err = projects(&t, &tracks, &towns, "2025-10-14").expect_err("bad rows");
+        let err =
+            projects(&t, &tracks, &towns, "2025-10-14", &Default::default()).expect_err("bad rows");
         let places: Vec<(usize, &str)> = err.0.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert_eq!(places, vec![(3, "总投资(亿元)"), (4, "阶段日期")], "{err}");
         let t = read_csv("p.csv", "项目名称,投资方,赛道,镇街,总投资(亿元),阶段,阶段日期\n压缩机配套,某公司,智能家电,胶西街道,3.5,签约,2025-08-01\n".as_bytes()).expect("csv");
-        let rows = projects(&t, &tracks, &towns, "2025-10-14").expect("valid");
+        let rows = projects(&t, &tracks, &towns, "2025-10-14", &Default::default()).expect("valid");
         assert_eq!(rows[0].total_investment, Some(350_000_000));
         assert_eq!(rows[0].stage, domain::project::Stage::Signed);
+    }
+
+    #[test]
+    fn implausible_amounts_and_months_are_refused_with_row_and_column() {
+        let tracks = HashMap::from([("智能家电".to_string(), "smart-appliances".to_string())]);
+        let towns = HashMap::from([("胶西街道".to_string(), "jiaoxi".to_string())]);
+        let t = read_csv(
+            "p.csv",
+            "项目名称,投资方,赛道,镇街,总投资(亿元),达产产值(亿元),达产增加值(亿元),预计投产月份,阶段,阶段日期\n\
+             巨无霸,某公司,智能家电,胶西街道,99999999,,,,签约,2025-08-01\n\
+             增加值过大,某公司,智能家电,胶西街道,1,2,3,,签约,2025-08-01\n\
+             先投产,某公司,智能家电,胶西街道,1,,,2025-07,签约,2025-08-01\n\
+             正常,某公司,智能家电,胶西街道,1,2,0.5,2025-08,签约,2025-08-01\n"
+                .as_bytes(),
+        )
+        .expect("csv");
+        let err =
+            projects(&t, &tracks, &towns, "2025-10-14", &Default::default()).expect_err("bad rows");
+        let places: Vec<(usize, &str)> = err.0.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(
+            places,
+            vec![
+                (2, "总投资(亿元)"),
+                (3, "达产增加值(亿元)"),
+                (4, "预计投产月份")
+            ],
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("总投资 99,999,999 亿元 超出允许范围 0–2,000 亿元"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn growth_rates_beyond_a_hundred_percent_are_refused() {
+        let known = HashMap::from([("gdp".to_string(), "gdp".to_string())]);
+        let t = read_csv(
+            "o.csv",
+            "period,indicator,ytd_growth_pct\n2025-09,gdp,99999999\n2025-08,gdp,100\n".as_bytes(),
+        )
+        .expect("csv");
+        let latest = Period::parse("2025-10").expect("period");
+        let err = observations(&t, &known, latest, &mut |_, _| {}).expect_err("absurd");
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(
+            (err.0[0].row, err.0[0].column.as_str()),
+            (2, "ytd_growth_pct")
+        );
+        assert!(err.0[0].reason.contains("−100%–100%"), "{err}");
     }
 }

@@ -128,7 +128,8 @@ fn money_beyond_what_yuan_can_hold_is_refused() {
         "甲,某公司,智能家电,胶西街道,1.79e308,签约,2025-08-01\n",
         "乙,某公司,智能家电,胶西街道,12345678901234567890123456789012345678,签约,2025-08-01\n",
     ));
-    let err = imports::projects(&t, &tracks(), &towns(), "2025-10-14").expect_err("too much");
+    let err = imports::projects(&t, &tracks(), &towns(), "2025-10-14", &Default::default())
+        .expect_err("too much");
     let places: Vec<(usize, &str)> = err
         .0
         .iter()
@@ -324,7 +325,7 @@ proptest! {
 
     #[test]
     fn projects_are_all_or_nothing(t in table(imports::PROJECT_COLUMNS)) {
-        let result = imports::projects(&t, &tracks(), &towns(), "2025-10-14");
+        let result = imports::projects(&t, &tracks(), &towns(), "2025-10-14", &Default::default());
         all_or_nothing(&t, &result, |r| r.row)?;
         if let Ok(rows) = &result {
             for r in rows {

@@ -69,3 +69,12 @@ impl Error {
         }
     }
 }
+
+impl From<domain::bounds::OutOfRange> for Error {
+    fn from(e: domain::bounds::OutOfRange) -> Self {
+        Error::Invalid {
+            detail: e.message,
+            field: Some(e.field),
+        }
+    }
+}

@@ -177,14 +177,17 @@ pub async fn observations(
 ) -> Result<ImportSummary, Error> {
     check_region(store, region).await?;
     let mut known: HashMap<String, String> = HashMap::new();
+    let mut units: HashMap<String, String> = HashMap::new();
     for k in store.indicators().await? {
         known.insert(k.name.clone(), k.code.clone());
+        units.insert(k.code.clone(), k.unit.clone());
         known.insert(k.code.clone(), k.code);
     }
     let today = store.now().date();
     let latest = domain::Period::month(today.year(), today.month() as u32)
         .map_err(|e| ImportErrors::single(&table.file, e.to_string()))?;
     let rows: Vec<ObservationRow> = imports::observations(table, &known, latest, progress)?;
+    plausible_values(table, &rows, &units)?;
     if write {
         let new: Vec<NewObservation> = rows
             .iter()
@@ -207,6 +210,37 @@ pub async fn observations(
         message: format!("统计数据 {} 条", rows.len()),
         written: write,
     })
+}
+
+/// Each observed value within the plausible range of its indicator's unit
+/// (`domain::bounds::observed_value`), every refusal with its row and column.
+fn plausible_values(
+    table: &Table,
+    rows: &[ObservationRow],
+    units: &HashMap<String, String>,
+) -> Result<(), Error> {
+    let column = imports::header(table, imports::OBSERVATION_COLUMNS, "ytd_value");
+    let errors: Vec<io::RowError> = rows
+        .iter()
+        .filter_map(|r| {
+            let v = r.ytd_value?;
+            let unit = units.get(&r.indicator).map_or("", String::as_str);
+            domain::bounds::observed_value("ytd_value", "累计值", unit, v)
+                .err()
+                .map(|e| io::RowError {
+                    file: table.file.clone(),
+                    sheet: table.sheet.clone(),
+                    row: r.row,
+                    column: column.clone(),
+                    reason: e.message,
+                })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Rejected(ImportErrors(errors)))
+    }
 }
 
 /// The remedy library of a region: rows with a known code update that remedy.
@@ -273,8 +307,9 @@ pub async fn projects(
     region: &str,
     table: &Table,
     write: bool,
-    value_added: &domain::project::ValueAddedRule,
+    settings: &crate::Settings,
 ) -> Result<ImportSummary, Error> {
+    let value_added = &settings.value_added;
     check_region(store, region).await?;
     let track_rows = store.tracks(region).await?;
     let town_rows = store.towns(region).await?;
@@ -289,7 +324,7 @@ pub async fn projects(
         towns.insert(t.code.clone(), t.code.clone());
     }
     let today = domain::period::format_date(store.now().date());
-    let rows = imports::projects(table, &tracks, &towns, &today)?;
+    let rows = imports::projects(table, &tracks, &towns, &today, &settings.bounds)?;
     if write {
         let mut tx = store.begin_write().await?;
         for r in &rows {

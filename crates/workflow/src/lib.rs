@@ -29,4 +29,6 @@ pub struct Settings {
     pub stall: domain::project::StallRules,
     /// The value added assumed for a project without one.
     pub value_added: domain::project::ValueAddedRule,
+    /// The plausible ranges of typed numbers that a deployment may move (`[plausible]`).
+    pub bounds: domain::bounds::Bounds,
 }

@@ -59,6 +59,15 @@ fn value_in_unit(text: &str, unit: Unit) -> Result<Quantity, Error> {
     Quantity::parse(text, unit).map_err(|e| Error::invalid_field("value", e.to_string()))
 }
 
+/// A value in the target's unit within the plausible range of that unit (`domain::bounds`).
+fn plausible_value(text: &str, unit: Unit, label: &str) -> Result<Quantity, Error> {
+    Ok(domain::bounds::quantity(
+        "value",
+        label,
+        value_in_unit(text, unit)?,
+    )?)
+}
+
 /// Record an actual value (填报完成值) of a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordActual {
@@ -87,7 +96,8 @@ pub async fn record_actual(
     let row = writable_target(store, principal, cmd.target_id).await?;
     // An indicator-linked target takes its actual from the imported statistics only.
     crate::figures::check_actual_entry(store, &row).await?;
-    let value = value_in_unit(&cmd.value, row.unit())?;
+    let value = plausible_value(&cmd.value, row.unit(), "累计完成")?;
+    domain::bounds::done_date("as_of", "截至日期", cmd.as_of, store.now().date())?;
     let new = NewActual {
         target_id: row.id,
         value: value.raw,
@@ -121,7 +131,7 @@ pub async fn update_target_value(
     cmd: UpdateTargetValue,
 ) -> Result<Quantity, Error> {
     let row = writable_target(store, principal, cmd.target_id).await?;
-    let value = value_in_unit(&cmd.value, row.unit())?;
+    let value = plausible_value(&cmd.value, row.unit(), "全年目标")?;
     let mut tx = store.begin_write().await?;
     tx.update_target_value(actor, row.id, value.raw, &cmd.reason)
         .await?;
@@ -224,7 +234,8 @@ pub async fn create_target(
 ) -> Result<i64, Error> {
     let year =
         check_target_year(cmd.year).map_err(|e| Error::invalid_field("year", e.to_string()))?;
-    let value = value_in_unit(&cmd.value, cmd.unit)?;
+    domain::bounds::year("year", "年度", year, store.now().date())?;
+    let value = plausible_value(&cmd.value, cmd.unit, "目标值")?;
     let scope = resolve_scope(store, &cmd.region_code, &cmd.scope).await?;
     let facts = match (scope.kind, scope.id) {
         (ScopeKind::Track, Some(id)) => store.track_facts(id).await?,

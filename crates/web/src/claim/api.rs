@@ -202,6 +202,7 @@ pub async fn create_task(
     let id = workflow::claim::create_task(
         &state.store,
         caller(&user, &actor),
+        &state.config.rules,
         &body.into_command(region),
     )
     .await

@@ -514,9 +514,14 @@ pub async fn create_task(
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     let actor = user.actor();
     let created = match task_command(&ctx.region.code, &pairs) {
-        Ok(cmd) => workflow::claim::create_task(&state.store, caller(&user, &actor), &cmd)
-            .await
-            .map_err(AppError::from),
+        Ok(cmd) => workflow::claim::create_task(
+            &state.store,
+            caller(&user, &actor),
+            &state.config.rules,
+            &cmd,
+        )
+        .await
+        .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match created {
@@ -644,9 +649,31 @@ struct TaskTemplate {
     message: Option<String>,
     error: Option<String>,
     today: String,
+    /// What was typed into a refused action form, to show it again.
+    typed: Typed,
+}
+
+/// A refused action form of the task page: which action, what was typed, and whether the
+/// refusal asks for the confirmation of a large investment (`domain::bounds`).
+#[derive(Debug, Clone, Default)]
+struct Typed {
+    action: String,
+    form: HashMap<String, String>,
+    confirm: bool,
 }
 
 impl TaskTemplate {
+    /// What was typed into field `key` of the refused `action` form (empty otherwise).
+    fn typed(&self, action: &str, key: &str) -> String {
+        if self.typed.action == action {
+            self.typed.form.get(key).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+    fn confirm(&self, action: &str) -> bool {
+        self.typed.action == action && self.typed.confirm
+    }
     fn route(&self) -> Route {
         self.d.task.route()
     }
@@ -673,6 +700,18 @@ async fn render_task(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<String, AppError> {
+    render_task_typed(state, user, ctx, id, message, error, Typed::default()).await
+}
+
+async fn render_task_typed(
+    state: &AppState,
+    user: &CurrentUser,
+    ctx: &ViewContext,
+    id: i64,
+    message: Option<String>,
+    error: Option<String>,
+    typed: Typed,
+) -> Result<String, AppError> {
     let v = workflow::claim::task_view(&state.store, &user.principal, id).await?;
     Ok(TaskTemplate {
         layout: Layout::new(&v.detail.task.title, "claim", user, ctx),
@@ -688,6 +727,7 @@ async fn render_task(
         message,
         error,
         today: domain::period::format_date(state.store.now().date()),
+        typed,
     }
     .render()?)
 }
@@ -869,6 +909,7 @@ fn task_action_command(
                         .0,
                 ),
             },
+            confirm_large_investment: !field(domain::bounds::CONFIRM_INVESTMENT).is_empty(),
         },
         _ => return Err(AppError::NotFound("操作".into())),
     })
@@ -888,16 +929,29 @@ pub async fn task_action(
     load_task(&state, &user, id).await?;
     let actor = user.actor();
     let result = match task_action_command(&action, &form) {
-        Ok(cmd) => workflow::claim::act_on_task(&state.store, caller(&user, &actor), id, &cmd)
-            .await
-            .map_err(AppError::from),
+        Ok(cmd) => workflow::claim::act_on_task(
+            &state.store,
+            caller(&user, &actor),
+            &state.config.rules,
+            id,
+            &cmd,
+        )
+        .await
+        .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let status = e.status();
-            let html = render_task(&state, &user, &ctx, id, None, Some(e.public_message())).await?;
+            let typed = Typed {
+                confirm: matches!(&e, AppError::BadRequest { field: Some(f), .. }
+                    if f == domain::bounds::CONFIRM_INVESTMENT),
+                action,
+                form,
+            };
+            let msg = Some(e.public_message());
+            let html = render_task_typed(&state, &user, &ctx, id, None, msg, typed).await?;
             Ok((status, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),

@@ -242,7 +242,7 @@ async fn run_import(
                 region,
                 &tables[0],
                 write,
-                &state.config.rules.value_added,
+                &state.config.rules,
             )
             .await?
         }

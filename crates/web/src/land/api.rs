@@ -26,6 +26,8 @@ pub struct NewProjectBody {
     pub track_id: Option<i64>,
     /// In 亿元, or with a unit ("3.5亿元").
     pub total_investment: Option<Value>,
+    /// Confirms an investment above the soft limit (`domain::bounds`).
+    pub confirm_large_investment: Option<bool>,
     #[serde(default, deserialize_with = "crate::json::integral::optional")]
     pub task_id: Option<i64>,
     #[serde(default, deserialize_with = "crate::json::integral::optional")]
@@ -45,6 +47,7 @@ impl NewProjectBody {
                 investor: self.investor.unwrap_or_default(),
                 track_id: self.track_id,
                 total_investment: investment(self.total_investment.as_ref())?,
+                confirm_large_investment: self.confirm_large_investment.unwrap_or(false),
             }),
         };
         Ok(CreateProject { region, origin })
@@ -209,6 +212,7 @@ pub async fn stage(
         &state.store,
         &user.principal,
         &user.actor(),
+        &state.config.rules,
         id,
         ProjectAction::Stage { stage, on },
     )
@@ -218,10 +222,11 @@ pub async fn stage(
         AppError::BadRequest {
             field: Some(f),
             detail,
-        } if f == "on" => AppError::Conflict(format!(
-            "日期 {} {detail}",
-            body.on.as_deref().unwrap_or("")
-        )),
+        } if f == "on" => AppError::Conflict(if detail.contains("超出允许范围") {
+            detail
+        } else {
+            format!("日期 {} {detail}", body.on.as_deref().unwrap_or(""))
+        }),
         other => crate::json::stored_state_conflict(other),
     })?;
     let (shown, _) = workflow::land::load_project(&state.store, &user.principal, id)
@@ -331,9 +336,16 @@ pub async fn set_approval(
             .items
             .map(|items| items.into_iter().map(PlanItem::from).collect()),
     };
-    let outcome = workflow::land::act(&state.store, &user.principal, &user.actor(), id, action)
-        .await
-        .map_err(|e| crate::json::stored_state_conflict(e.into()))?;
+    let outcome = workflow::land::act(
+        &state.store,
+        &user.principal,
+        &user.actor(),
+        &state.config.rules,
+        id,
+        action,
+    )
+    .await
+    .map_err(|e| crate::json::stored_state_conflict(e.into()))?;
     let workflow::land::ActionOutcome::Plan(plan) = outcome else {
         return Err(AppError::Conflict("审批计划未生成".into()).into());
     };

@@ -238,6 +238,8 @@ struct ProjectTemplate {
     error: Option<String>,
     /// What the user typed into a refused edit form, to show it again.
     form: HashMap<String, String>,
+    /// The refusal asks to confirm a large investment (`domain::bounds`): show the checkbox.
+    confirm_investment: bool,
 }
 
 impl ProjectTemplate {
@@ -283,9 +285,12 @@ async fn render_project(
     user: &CurrentUser,
     ctx: &ViewContext,
     id: i64,
-    error: Option<String>,
+    error: Option<&AppError>,
     form: HashMap<String, String>,
 ) -> Result<String, AppError> {
+    let confirm_investment = matches!(error, Some(AppError::BadRequest { field: Some(f), .. })
+        if f == domain::bounds::CONFIRM_INVESTMENT);
+    let error = error.map(AppError::public_message);
     let (shown, access) = load_project(state, user, id).await?;
     let card = cards(state, std::slice::from_ref(shown.view()))
         .into_iter()
@@ -349,6 +354,7 @@ async fn render_project(
         today: domain::period::format_date(state.store.now().date()),
         error,
         form,
+        confirm_investment,
     }
     .render()?)
 }
@@ -427,6 +433,7 @@ fn create_command(region: &str, form: &HashMap<String, String>) -> Result<Create
             investor: field(form, "investor"),
             track_id: opt_id(form, "track_id", "无效的赛道")?,
             total_investment: money(form, "total_investment", "总投资")?,
+            confirm_large_investment: !field(form, domain::bounds::CONFIRM_INVESTMENT).is_empty(),
         }),
     };
     Ok(CreateProject {
@@ -470,16 +477,19 @@ fn action_command(action: &str, form: &HashMap<String, String>) -> Result<Projec
         "edit" => {
             let investor = field(form, "investor_name");
             let month = field(form, "expected_production_month");
-            ProjectAction::Edit(ProjectEdit {
-                investor_name: (!investor.is_empty()).then_some(investor),
-                total_investment: money(form, "total_investment", "总投资")?,
-                fixed_asset_investment: money(form, "fixed_asset_investment", "固定资产投资")?,
-                output_at_capacity: money(form, "output_at_capacity", "达产产值")?,
-                value_added_at_capacity: money(form, "value_added_at_capacity", "达产增加值")?,
-                town_id: opt_id(form, "town_id", "无效的选项")?,
-                host_area_id: opt_id(form, "host_area_id", "无效的选项")?,
-                expected_production_month: (!month.is_empty()).then_some(month),
-            })
+            ProjectAction::Edit {
+                confirmed: !field(form, domain::bounds::CONFIRM_INVESTMENT).is_empty(),
+                edit: ProjectEdit {
+                    investor_name: (!investor.is_empty()).then_some(investor),
+                    total_investment: money(form, "total_investment", "总投资")?,
+                    fixed_asset_investment: money(form, "fixed_asset_investment", "固定资产投资")?,
+                    output_at_capacity: money(form, "output_at_capacity", "达产产值")?,
+                    value_added_at_capacity: money(form, "value_added_at_capacity", "达产增加值")?,
+                    town_id: opt_id(form, "town_id", "无效的选项")?,
+                    host_area_id: opt_id(form, "host_area_id", "无效的选项")?,
+                    expected_production_month: (!month.is_empty()).then_some(month),
+                },
+            }
         }
         "approval-plan" => ProjectAction::ApprovalPlan {
             plan_start: date(form, "plan_start", "计划开始日期")?,
@@ -523,7 +533,15 @@ pub async fn project_action(
             return Err(AppError::Forbidden("您无权修改该项目".into()));
         }
         let cmd = action_command(&action, &form)?;
-        workflow::land::act(&state.store, &user.principal, &user.actor(), id, cmd).await?;
+        workflow::land::act(
+            &state.store,
+            &user.principal,
+            &user.actor(),
+            &state.config.rules,
+            id,
+            cmd,
+        )
+        .await?;
         Ok(())
     }
     .await;
@@ -531,8 +549,7 @@ pub async fn project_action(
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let status = e.status();
-            let html =
-                render_project(&state, &user, &ctx, id, Some(e.public_message()), form).await?;
+            let html = render_project(&state, &user, &ctx, id, Some(&e), form).await?;
             Ok((status, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),

@@ -424,12 +424,16 @@ pub async fn save_indicator(
         t => Some(
             t.parse::<f64>()
                 .ok()
-                .filter(|v| v.is_finite() && (-100.0..=1000.0).contains(v))
+                .filter(|v| v.is_finite())
                 .ok_or_else(|| {
                     AppError::bad_field(
                         "target_growth_pct",
                         format!("目标增速“{t}”不是有效的百分数"),
                     )
+                })
+                .and_then(|v| {
+                    domain::bounds::growth_pct("target_growth_pct", "目标增速", v)
+                        .map_err(|e| AppError::bad_field(&e.field, e.message))
                 })?,
         ),
     };
@@ -501,10 +505,12 @@ pub async fn save_model(
                     format!("{}的权重不能为空", i.name),
                 )
             })?;
-        let assumed = number(
-            &format!("assumed.{}", i.code),
-            &format!("{}的假定增速", i.name),
-        )?;
+        let assumed_key = format!("assumed.{}", i.code);
+        let assumed_label = format!("{}的假定增速", i.name);
+        let assumed = number(&assumed_key, &assumed_label)?
+            .map(|v| domain::bounds::growth_pct(&assumed_key, &assumed_label, v))
+            .transpose()
+            .map_err(|e| AppError::bad_field(&e.field, e.message))?;
         industries.push(store::locate::ModelIndustry {
             weight: weight_pct / 100.0,
             assumed_growth: assumed,
@@ -516,6 +522,8 @@ pub async fn save_model(
         let key = format!("coef.{}.{}", d.industry, d.indicator);
         let c = number(&key, "驱动系数")?
             .ok_or_else(|| AppError::bad_field(&key, "驱动系数不能为空"))?;
+        let c = domain::bounds::coefficient(&key, "驱动系数", c)
+            .map_err(|e| AppError::bad_field(&e.field, e.message))?;
         drivers.push(store::locate::ModelDriver {
             coefficient: c,
             ..d.clone()

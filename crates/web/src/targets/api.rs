@@ -235,7 +235,12 @@ fn target_write_error(e: workflow::Error) -> AppError {
         workflow::Error::Invalid {
             detail,
             field: Some(f),
-        } if f == "value" => AppError::Conflict(format!("该值不能按该目标的单位读取：{detail}")),
+        } if f == "value" => AppError::Conflict(if detail.contains("超出允许范围") {
+            // Outside the plausible range of the stored target's unit (`domain::bounds`).
+            detail
+        } else {
+            format!("该值不能按该目标的单位读取：{detail}")
+        }),
         other => stored_state_conflict(other.into()),
     }
 }

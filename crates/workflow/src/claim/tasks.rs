@@ -53,8 +53,10 @@ fn field_text(text: &str, field: &str, name: &str, max: usize) -> Result<String,
 pub async fn create_task(
     store: &Store,
     caller: Caller<'_>,
+    settings: &crate::Settings,
     cmd: &CreateTask,
 ) -> Result<i64, Error> {
+    let bounds = &settings.bounds;
     require_office(caller.principal)?;
     let title = field_text(cmd.title.trim(), "title", "任务名称", 100)?;
     let description = match cmd.description.trim() {
@@ -77,13 +79,10 @@ pub async fn create_task(
             format!("期限“{}”格式应为 2025-12-31", cmd.deadline),
         )
     })?;
+    let now = today(store);
+    domain::bounds::plan_date("deadline", "期限", deadline, now)?;
     if let Some(pp) = cmd.expected_pp {
-        if !domain::task::expected_pp_ok(pp) {
-            return Err(Error::invalid_field(
-                "expected_pp",
-                format!("预期成效“{pp}”应为 −10 到 10 之间的百分点"),
-            ));
-        }
+        bounds.task_expected_pp(pp, None)?;
     }
     if cmd.milestones.len() > domain::task::MAX_MILESTONES {
         return Err(Error::invalid_field(
@@ -101,6 +100,7 @@ pub async fn create_task(
                 format!("节点日期“{}”格式应为 2025-11-15", m.due),
             )
         })?;
+        domain::bounds::plan_date(&format!("milestone{n}_due"), "节点日期", due, now)?;
         if due > deadline {
             return Err(Error::invalid_field(
                 &format!("milestone{n}_due"),
@@ -123,6 +123,10 @@ pub async fn create_task(
             .ok_or_else(|| Error::NotFound(format!("短板 {s}")))?;
         if shortfall.closed_at.is_some() {
             return Err(Error::Conflict(format!("短板 {s} 已关闭，不能再新建任务")));
+        }
+        if let Some(pp) = cmd.expected_pp {
+            // Within the order of magnitude of the shortfall's own gap.
+            bounds.task_expected_pp(pp, shortfall.shortfall_pp)?;
         }
     }
     if let Some(r) = cmd.remedy_id {
@@ -150,7 +154,6 @@ pub async fn create_task(
         .iter()
         .map(|r| find_department(&departments, r))
         .collect::<Result<Vec<_>, _>>()?;
-    let now = today(store);
     if deadline < now {
         return Err(Error::Conflict(format!(
             "期限 {} 早于今天 {}",
@@ -338,6 +341,8 @@ pub enum TaskAction {
         chain_link: String,
         /// In yuan.
         estimated_investment: Option<i64>,
+        /// The user confirmed an investment above the soft limit (`domain::bounds`).
+        confirm_large_investment: bool,
     },
 }
 
@@ -353,6 +358,7 @@ fn forbid_unless(allowed: bool, message: &str) -> Result<(), Error> {
 pub async fn act_on_task(
     store: &Store,
     caller: Caller<'_>,
+    settings: &crate::Settings,
     id: i64,
     action: &TaskAction,
 ) -> Result<(), Error> {
@@ -397,6 +403,8 @@ pub async fn act_on_task(
             let what = field_text(action.trim(), "action", "服务内容", 500)?;
             let on = domain::period::parse_date(happened_on.trim())
                 .map_err(|_| Error::invalid_field("happened_on", "日期格式应为 2025-10-15"))?;
+            // A service record tells what was done: not in the future.
+            domain::bounds::done_date("happened_on", "服务日期", on, today(store))?;
             tx.add_service_action(
                 actor,
                 id,
@@ -411,8 +419,17 @@ pub async fn act_on_task(
             investor,
             chain_link,
             estimated_investment,
+            confirm_large_investment,
         } => {
             let name = field_text(name.trim(), "name", "线索名称", 100)?;
+            if let Some(v) = estimated_investment {
+                settings.bounds.investment(
+                    "estimated_investment",
+                    "预计投资",
+                    *v,
+                    *confirm_large_investment,
+                )?;
+            }
             if investor.trim().chars().count() > 100 {
                 return Err(Error::invalid_field("investor", "投资方最多 100 个字符"));
             }

@@ -38,6 +38,8 @@ pub struct NewProjectFields {
     pub track_id: Option<i64>,
     /// In 元.
     pub total_investment: Option<i64>,
+    /// The user confirmed an investment above the soft limit (`domain::bounds`).
+    pub confirm_large_investment: bool,
 }
 
 /// Create a project in `region`, at the 线索 stage.
@@ -108,8 +110,13 @@ pub async fn create_project(
             new.name = domain::project::project_name(&f.name)?;
             new.investor_name = domain::project::investor_name(&f.investor, "investor")?;
             new.code_name = domain::project::code_name(&f.code_name)?;
-            if f.total_investment.is_some_and(|v| v < 0) {
-                return Err(Error::invalid_field("total_investment", "总投资不能为负数"));
+            if let Some(v) = f.total_investment {
+                settings.bounds.investment(
+                    "total_investment",
+                    "总投资",
+                    v,
+                    f.confirm_large_investment,
+                )?;
             }
             new.total_investment = f.total_investment;
             new.track_id = f.track_id;
@@ -200,8 +207,9 @@ pub struct PlanItem {
 pub enum ProjectAction {
     /// Move to `stage` (the next one), reached on `on` (today when None).
     Stage { stage: Stage, on: Option<Date> },
-    /// Change the project's facts; None keeps a field as it is.
-    Edit(ProjectEdit),
+    /// Change the project's facts; None keeps a field as it is. `confirmed`: the user
+    /// confirmed an investment above the soft limit (`domain::bounds`).
+    Edit { edit: ProjectEdit, confirmed: bool },
     /// Replace the approval plan, starting on `plan_start`, with `items` (None: the standard
     /// templates).
     ApprovalPlan {
@@ -232,11 +240,66 @@ pub enum ActionOutcome {
     Plan(ApprovalPlan),
 }
 
+/// The day a project reached `stage`, from its stage history.
+fn reached_on(detail: &store::land::ProjectDetail, stage: Stage) -> Option<Date> {
+    detail
+        .stages
+        .iter()
+        .filter(|s| s.stage == stage.code())
+        .filter_map(|s| domain::period::parse_date(&s.on_date).ok())
+        .next_back()
+}
+
+/// Checks an edit's numbers and month against each other and the project as stored
+/// (`domain::bounds`): what the edit leaves unchanged counts as stored, and a value is checked
+/// when it or a value it depends on changes (the edit form sends every field, so a project's
+/// stored figures do not block an edit of something else).
+fn check_edit(
+    settings: &Settings,
+    detail: &store::land::ProjectDetail,
+    edit: &ProjectEdit,
+    confirmed: bool,
+    today: Date,
+) -> Result<(), Error> {
+    let b = &settings.bounds;
+    let p = &detail.project;
+    let changed = |new: Option<i64>, old: Option<i64>| new.is_some() && new != old;
+    let investment_changed = changed(edit.total_investment, p.total_investment);
+    let output_changed = changed(edit.output_at_capacity, p.output_at_capacity);
+    let investment = edit.total_investment.or(p.total_investment);
+    let output = edit.output_at_capacity.or(p.output_at_capacity);
+    if let (Some(v), true) = (edit.total_investment, investment_changed) {
+        b.investment("total_investment", "总投资", v, confirmed)?;
+    }
+    if let Some(v) = edit.fixed_asset_investment {
+        if investment_changed || changed(Some(v), p.fixed_asset_investment) {
+            b.fixed_asset_investment(v, investment)?;
+        }
+    }
+    if let Some(v) = edit.output_at_capacity {
+        if investment_changed || output_changed {
+            b.output_at_capacity(v, investment)?;
+        }
+    }
+    if let Some(v) = edit.value_added_at_capacity {
+        if investment_changed || output_changed || changed(Some(v), p.value_added_at_capacity) {
+            b.value_added_at_capacity(v, output, investment)?;
+        }
+    }
+    if let Some(m) = &edit.expected_production_month {
+        if p.expected_production_month.as_ref() != Some(m) {
+            domain::bounds::production_month(m, reached_on(detail, Stage::Signed), today)?;
+        }
+    }
+    Ok(())
+}
+
 /// Applies `action` to project `id` for this user.
 pub async fn act(
     store: &Store,
     principal: &Principal,
     actor: &Actor,
+    settings: &Settings,
     id: i64,
     action: ProjectAction,
 ) -> Result<ActionOutcome, Error> {
@@ -254,11 +317,27 @@ pub async fn act(
         ProjectAction::Stage { stage, on } => {
             let on = on.unwrap_or(today);
             domain::project::done_on(on, today, "on")?;
+            // Stage dates run in order: not before the stage reached last.
+            let d = shown.detail();
+            let previous = d
+                .stages
+                .iter()
+                .filter_map(|s| domain::period::parse_date(&s.on_date).ok())
+                .max();
+            domain::bounds::stage_date(on, previous, today)?;
+            if stage == Stage::Signed {
+                if let Some(m) = &d.project.expected_production_month {
+                    domain::bounds::production_month(m, Some(on), today)?;
+                }
+            }
             let mut tx = begin_project_write(store, &access, id, None).await?;
             tx.move_project(actor, id, stage, &date(on)).await?;
             tx
         }
-        ProjectAction::Edit(mut edit) => {
+        ProjectAction::Edit {
+            mut edit,
+            confirmed,
+        } => {
             if let Some(i) = edit.investor_name.take() {
                 let i = domain::project::investor_name(&i, "investor_name")?;
                 edit.investor_name = (!i.is_empty()).then_some(i);
@@ -276,11 +355,13 @@ pub async fn act(
                     return Err(Error::invalid_field(field, "金额不能为负数"));
                 }
             }
+            check_edit(settings, shown.detail(), &edit, confirmed, today)?;
             let mut tx = begin_project_write(store, &access, id, edit.town_id).await?;
             tx.edit_project(actor, id, &edit).await?;
             tx
         }
         ProjectAction::ApprovalPlan { plan_start, items } => {
+            domain::bounds::plan_date("plan_start", "计划开始日期", plan_start, today)?;
             let start = Some(date(plan_start));
             let items: Vec<NewApproval> = match items {
                 Some(items) => items
@@ -336,6 +417,7 @@ pub async fn act(
             for (field, d) in [("actual_start", actual_start), ("actual_end", actual_end)] {
                 if let Some(d) = d {
                     domain::project::done_on(d, today, field)?;
+                    domain::bounds::done_date(field, "办理日期", d, today)?;
                 }
             }
             let (start, end) = (actual_start.map(date), actual_end.map(date));
@@ -349,6 +431,7 @@ pub async fn act(
             department_id,
             deadline,
         } => {
+            domain::bounds::plan_date("deadline", "办理时限", deadline, today)?;
             let problem = domain::BoundedText::parse(&problem, "问题", 500)
                 .map_err(|e| Error::invalid_field("problem", e.to_string()))?;
             if let Some(dep) = department_id {
