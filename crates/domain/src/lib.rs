@@ -9,6 +9,7 @@ pub mod access;
 pub mod attachment;
 pub mod code;
 pub mod decimal;
+pub mod indicator;
 pub mod money;
 pub mod observed;
 pub mod period;
@@ -21,6 +22,7 @@ pub mod uscc;
 
 pub use access::{Principal, ProjectFacts, Role, Scope, ScopeKind, TaskFacts};
 pub use code::{Coded, UnknownCode};
+pub use indicator::IndicatorKind;
 pub use money::Yuan;
 pub use period::Period;
 pub use region::RegionCode;

@@ -104,6 +104,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 16,
+        name: "indicator_kinds",
+        portable: include_str!("../migrations/0004_none.sql"),
+        sqlite: include_str!("../migrations/0016_indicator_kinds.sqlite.sql"),
+        postgres: include_str!("../migrations/0016_indicator_kinds.postgres.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
