@@ -25,6 +25,10 @@ const CODE_RE = /[A-Za-z][A-Za-z0-9_.-]*/g;
 export const ALLOWED = new Set([
   // The name of the spreadsheet format on an export link ("导出 Excel").
   'Excel',
+  // The office-file format named beside Excel on the attachment field ("PDF、图片、Word、Excel").
+  'Word',
+  // Part of the proper name of Jiaozhou's enterprise-service app, 胶州惠企e家.
+  'e',
 ]);
 // A period written as a code (2025-09) instead of 1–9 月.
 const PERIOD_RE = /\b20\d\d-(0[1-9]|1[0-2])\b(?!-\d)/g;

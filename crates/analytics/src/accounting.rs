@@ -522,11 +522,20 @@ mod tests {
         m.indicators[3].stock = true;
         let a = analyze(&m).expect("valid");
         let k = &a.indicators[3];
-        assert_eq!(k.real_growth_pct, k.nominal_growth_pct, "a balance reads nominal");
-        assert_eq!(k.target_growth_pct, 9.0, "its target is not deflated either");
+        assert_eq!(
+            k.real_growth_pct, k.nominal_growth_pct,
+            "a balance reads nominal"
+        );
+        assert_eq!(
+            k.target_growth_pct, 9.0,
+            "its target is not deflated either"
+        );
         m.indicators[3].stock = false;
         let flow = analyze(&m).expect("valid");
-        assert_ne!(flow.indicators[3].real_growth_pct, flow.indicators[3].nominal_growth_pct);
+        assert_ne!(
+            flow.indicators[3].real_growth_pct,
+            flow.indicators[3].nominal_growth_pct
+        );
     }
 
     #[test]

@@ -77,10 +77,7 @@ impl WarningRules {
                 if self.yellow_below_target_pp <= 0.0 {
                     "达到或高于目标".to_string()
                 } else {
-                    format!(
-                        "低于目标不超过 {} 个百分点",
-                        n(self.yellow_below_target_pp)
-                    )
+                    format!("低于目标不超过 {} 个百分点", n(self.yellow_below_target_pp))
                 },
             ),
             (
@@ -89,10 +86,7 @@ impl WarningRules {
                 if self.yellow_below_target_pp <= 0.0 {
                     "低于目标".to_string()
                 } else {
-                    format!(
-                        "低于目标超过 {} 个百分点",
-                        n(self.yellow_below_target_pp)
-                    )
+                    format!("低于目标超过 {} 个百分点", n(self.yellow_below_target_pp))
                 },
             ),
             (

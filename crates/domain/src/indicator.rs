@@ -86,9 +86,15 @@ mod tests {
 
     #[test]
     fn kinds_read_codes_and_chinese_names() {
-        assert_eq!(IndicatorKind::parse("先行指标"), Some(IndicatorKind::Leading));
+        assert_eq!(
+            IndicatorKind::parse("先行指标"),
+            Some(IndicatorKind::Leading)
+        );
         assert_eq!(IndicatorKind::parse("价格"), Some(IndicatorKind::Price));
-        assert_eq!(IndicatorKind::parse("aggregate"), Some(IndicatorKind::Aggregate));
+        assert_eq!(
+            IndicatorKind::parse("aggregate"),
+            Some(IndicatorKind::Aggregate)
+        );
         assert_eq!(IndicatorKind::parse("gossip"), None);
         for k in IndicatorKind::ALL {
             assert_eq!(IndicatorKind::parse(k.code()), Some(k));

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod attachment;
+pub mod audit;
 pub mod code;
 pub mod decimal;
 pub mod indicator;

@@ -279,7 +279,11 @@ impl ProgressThresholds {
     /// The status colours of targets with the thresholds in force, for the legend beside a
     /// table (so that the page says what 关注 and 滞后 mean with this configuration).
     pub fn legend(&self) -> Vec<LegendEntry> {
-        let n = |x: f64| crate::decimal::fixed(x, 1).trim_end_matches(".0").to_string();
+        let n = |x: f64| {
+            crate::decimal::fixed(x, 1)
+                .trim_end_matches(".0")
+                .to_string()
+        };
         vec![
             LegendEntry {
                 status: Status::Green.code(),

@@ -21,13 +21,8 @@ pub struct Indicator {
 
 /// The kinds of indicator (`indicators.kind`): the codes of `domain::IndicatorKind`
 /// (migration 16 constrains the column to them).
-pub const INDICATOR_KINDS: [&str; 5] = [
-    "accounting",
-    "leading",
-    "supporting",
-    "price",
-    "aggregate",
-];
+pub const INDICATOR_KINDS: [&str; 5] =
+    ["accounting", "leading", "supporting", "price", "aggregate"];
 /// How often an indicator is published (`indicators.frequency`).
 pub const INDICATOR_FREQUENCIES: [&str; 2] = ["monthly", "quarterly"];
 

@@ -162,23 +162,6 @@ pub fn int<T: std::fmt::Display>(x: T) -> String {
     domain::decimal::grouped(&x.to_string())
 }
 
-/// A difference of two rates in 百分点, signed: "+0.3 个百分点", "−1.2 个百分点".
-pub fn pp<T: Num>(x: T) -> String {
-    let x = &x.get();
-    if !x.is_finite() {
-        return "—".into();
-    }
-    let v = domain::decimal::fixed(x.abs(), 1);
-    let sign = if v == "0.0" {
-        ""
-    } else if *x < 0.0 {
-        "−"
-    } else {
-        "+"
-    };
-    format!("{sign}{v} 个百分点")
-}
-
 /// A month written as a code ("2026-06") as users read it ("2026 年 6 月"); anything else as
 /// it is.
 pub fn month(code: &str) -> String {
@@ -203,9 +186,6 @@ mod tests {
         assert_eq!(o1(None), "—");
         assert_eq!(o2(&Some(-1234.5)), "-1,234.50");
         assert_eq!(int(12000), "12,000");
-        assert_eq!(pp(-1.23), "−1.2 个百分点");
-        assert_eq!(pp(0.31), "+0.3 个百分点");
-        assert_eq!(pp(0.01), "0.0 个百分点");
         assert_eq!(month("2026-06"), "2026 年 6 月");
         assert_eq!(period("2025-09"), "2025 年 1–9 月");
     }
