@@ -190,7 +190,8 @@ pub fn analyze(input: &AnalysisInput) -> Result<Analysis, AnalysisError> {
     for k in &input.indicators {
         let Some(n) = k.growth else { continue };
         let n = finite(n, &k.name)?;
-        let r = match &k.deflator {
+        // A balance (存贷款余额) is read nominal, 同比 as published: it is never deflated.
+        let r = match k.deflator.as_ref().filter(|_| !k.stock) {
             Some(d) => {
                 let price = indicators
                     .get(d.as_str())
@@ -288,6 +289,7 @@ pub fn analyze(input: &AnalysisInput) -> Result<Analysis, AnalysisError> {
         let price = k
             .deflator
             .as_deref()
+            .filter(|_| !k.stock)
             .and_then(|d| indicators.get(d))
             .and_then(|p| p.growth);
         let (t, own_target) = match (k.target_growth, price) {
@@ -504,6 +506,36 @@ mod tests {
         // Rest of year for GDP with σ = 9/12.
         let needed = a.rest_of_year_growth_needed_pct.expect("needed");
         assert!((needed - (5.6 - 0.75 * a.gdp_growth_pct) / 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn balances_are_never_deflated() {
+        let mut m = small_model();
+        let price = m
+            .indicators
+            .iter()
+            .find(|k| k.code == "construction-price")
+            .map(|k| k.code.clone())
+            .expect("a price index");
+        m.indicators[3].deflator = Some(price);
+        m.indicators[3].target_growth = Some(9.0);
+        m.indicators[3].stock = true;
+        let a = analyze(&m).expect("valid");
+        let k = &a.indicators[3];
+        assert_eq!(
+            k.real_growth_pct, k.nominal_growth_pct,
+            "a balance reads nominal"
+        );
+        assert_eq!(
+            k.target_growth_pct, 9.0,
+            "its target is not deflated either"
+        );
+        m.indicators[3].stock = false;
+        let flow = analyze(&m).expect("valid");
+        assert_ne!(
+            flow.indicators[3].real_growth_pct,
+            flow.indicators[3].nominal_growth_pct
+        );
     }
 
     #[test]

@@ -55,6 +55,49 @@ impl Default for WarningRules {
     }
 }
 
+impl WarningRules {
+    /// The indicator status colours with the rules in force, for the legend of 找位置:
+    /// (status code, word, rule).
+    pub fn legend(&self) -> Vec<(&'static str, &'static str, String)> {
+        let n = |x: f64| {
+            let s = format!("{x:.1}");
+            s.trim_end_matches(".0").to_string()
+        };
+        let mut red = vec![
+            format!("低于目标 {} 个百分点及以上", n(self.red_below_target_pp)),
+            format!("拖累 GDP {} 个百分点及以上", n(self.red_shortfall_gdp_pp)),
+        ];
+        if self.red_on_negative_growth {
+            red.push("负增长".into());
+        }
+        vec![
+            (
+                WarningLevel::Green.code(),
+                WarningLevel::Green.label(),
+                if self.yellow_below_target_pp <= 0.0 {
+                    "达到或高于目标".to_string()
+                } else {
+                    format!("低于目标不超过 {} 个百分点", n(self.yellow_below_target_pp))
+                },
+            ),
+            (
+                WarningLevel::Yellow.code(),
+                WarningLevel::Yellow.label(),
+                if self.yellow_below_target_pp <= 0.0 {
+                    "低于目标".to_string()
+                } else {
+                    format!("低于目标超过 {} 个百分点", n(self.yellow_below_target_pp))
+                },
+            ),
+            (
+                WarningLevel::Red.code(),
+                WarningLevel::Red.label(),
+                red.join("，或"),
+            ),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Warning {
     pub level: WarningLevel,
@@ -157,6 +200,19 @@ pub fn assess(k: &IndicatorResult, rest_label: &str, rules: &WarningRules) -> Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_states_the_rules_in_force() {
+        let rules = WarningRules {
+            red_below_target_pp: 3.0,
+            red_shortfall_gdp_pp: 0.5,
+            ..WarningRules::default()
+        };
+        let l = rules.legend();
+        assert_eq!(l[0].2, "达到或高于目标");
+        assert!(l[2].2.contains("低于目标 3 个百分点"), "{}", l[2].2);
+        assert!(l[2].2.contains("拖累 GDP 0.5 个百分点"), "{}", l[2].2);
+    }
     use crate::accounting::IndicatorKind;
 
     fn result(real: Option<f64>, target: f64, shortfall: Option<f64>) -> IndicatorResult {

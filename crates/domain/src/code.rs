@@ -68,6 +68,7 @@ coded!(crate::Role, "role");
 coded!(crate::TaskState, "task state");
 coded!(crate::Route, "route");
 coded!(crate::project::Stage, "project stage");
+coded!(crate::IndicatorKind, "indicator kind");
 
 #[cfg(test)]
 mod tests {

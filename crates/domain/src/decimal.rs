@@ -91,9 +91,69 @@ pub fn format_scaled(value: i64, scale: u32, decimals: u32) -> String {
     }
 }
 
+/// Inserts thousands separators into the integer part of a formatted number:
+/// "12000" → "12,000", "-1728.04" → "-1,728.04". Text that is not a plain number is returned
+/// unchanged. `parse_scaled` reads the result back.
+pub fn grouped(number: &str) -> String {
+    let (sign, rest) = match number.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", number),
+    };
+    let (int, frac) = match rest.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (rest, None),
+    };
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return number.to_string();
+    }
+    let mut out = String::with_capacity(number.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A float with `decimals` places and thousands separators, "—" when it is not finite:
+/// `fixed(1728.0412, 2)` = "1,728.04". Negative zero prints as "0.0", not "-0.0".
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "—".to_string();
+    }
+    let s = format!("{x:.decimals$}");
+    let s = if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        s[1..].to_string()
+    } else {
+        s
+    };
+    grouped(&s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(grouped("12000"), "12,000");
+        assert_eq!(grouped("1728.04"), "1,728.04");
+        assert_eq!(grouped("-1234567.5"), "-1,234,567.5");
+        assert_eq!(grouped("800.00"), "800.00");
+        assert_eq!(grouped("0"), "0");
+        assert_eq!(grouped("—"), "—");
+        assert_eq!(parse_scaled(&grouped("1234567.25"), 2), Ok(123_456_725));
+        assert_eq!(fixed(1728.0412, 2), "1,728.04");
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(fixed(-12.34, 1), "-12.3");
+        assert_eq!(fixed(f64::NAN, 1), "—");
+    }
 
     #[test]
     fn parses_exactly() {

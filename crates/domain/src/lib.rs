@@ -9,8 +9,10 @@ pub mod access;
 pub mod attachment;
 pub mod calendar;
 pub mod bounds;
+pub mod audit;
 pub mod code;
 pub mod decimal;
+pub mod indicator;
 pub mod money;
 pub mod observed;
 pub mod period;
@@ -23,6 +25,7 @@ pub mod uscc;
 
 pub use access::{Principal, ProjectFacts, Role, Scope, ScopeKind, TaskFacts};
 pub use code::{Coded, UnknownCode};
+pub use indicator::IndicatorKind;
 pub use money::Yuan;
 pub use period::Period;
 pub use region::RegionCode;

@@ -58,14 +58,14 @@ impl Yuan {
         Ok(Yuan(value))
     }
 
-    /// "800.00" — in 亿元 with 2 decimals.
+    /// "1,728.04" — in 亿元 with 2 decimals and thousands separators.
     pub fn yi_text(self) -> String {
-        format_scaled(self.0, 8, 2)
+        crate::decimal::grouped(&format_scaled(self.0, 8, 2))
     }
 
     /// "12,345" — whole 万元.
     pub fn wan_text(self) -> String {
-        format_scaled(self.0, 4, 0)
+        crate::decimal::grouped(&format_scaled(self.0, 4, 0))
     }
 
     pub fn as_yi_f64(self) -> f64 {

@@ -119,6 +119,32 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The span with its year: "2025 年 1–9 月".
+    pub fn full_label(&self) -> String {
+        format!("{} 年 {}", self.year(), self.label())
+    }
+}
+
+/// A calendar month written as a code ("2026-06", as stored for a production month) the way
+/// users read it: "2026 年 6 月". Text that is not such a month comes back unchanged.
+pub fn month_label(code: &str) -> String {
+    match code.split_once('-') {
+        Some((y, m))
+            if y.len() == 4
+                && m.len() == 2
+                && y.bytes().all(|b| b.is_ascii_digit())
+                && m.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            match m.parse::<u32>() {
+                Ok(n @ 1..=12) => format!("{y} 年 {n} 月"),
+                _ => code.to_string(),
+            }
+        }
+        _ => code.to_string(),
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -160,6 +186,17 @@ pub fn format_date(date: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_and_periods_read_in_chinese() {
+        assert_eq!(month_label("2026-06"), "2026 年 6 月");
+        assert_eq!(month_label("2026-13"), "2026-13");
+        assert_eq!(month_label("未定"), "未定");
+        assert_eq!(
+            Period::parse("2025-09").map(|p| p.full_label()),
+            Ok("2025 年 1–9 月".to_string())
+        );
+    }
 
     #[test]
     fn parses_months_and_quarters() {

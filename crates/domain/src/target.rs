@@ -177,12 +177,12 @@ impl Quantity {
         }
     }
 
-    /// The number without its unit, as shown in tables: "800.00", "5.6", "12000".
+    /// The number without its unit, as shown in tables: "1,728.04", "5.6", "12,000".
     pub fn number_text(&self) -> String {
         match self.unit {
             Unit::Yuan => Yuan(self.raw).yi_text(),
             Unit::Percent => format_scaled(self.raw, 2, 1),
-            _ => self.raw.to_string(),
+            _ => crate::decimal::grouped(&self.raw.to_string()),
         }
     }
 
@@ -263,6 +263,61 @@ impl Default for ProgressThresholds {
             level_rate_watch_pp: 1.0,
             level_shortfall_watch_pct: 10.0,
         }
+    }
+}
+
+/// One entry of a colour legend: the status (its code is the CSS class, its label the word) and
+/// the rule in force, in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegendEntry {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub rule: String,
+}
+
+impl ProgressThresholds {
+    /// The status colours of targets with the thresholds in force, for the legend beside a
+    /// table (so that the page says what 关注 and 滞后 mean with this configuration).
+    pub fn legend(&self) -> Vec<LegendEntry> {
+        let n = |x: f64| {
+            crate::decimal::fixed(x, 1)
+                .trim_end_matches(".0")
+                .to_string()
+        };
+        vec![
+            LegendEntry {
+                status: Status::Green.code(),
+                label: Status::Green.label(),
+                rule: format!(
+                    "累计完成落后序时进度不到 {} 个百分点；增速类目标达到目标",
+                    n(self.cumulative_watch_pp)
+                ),
+            },
+            LegendEntry {
+                status: Status::Yellow.code(),
+                label: Status::Yellow.label(),
+                rule: format!(
+                    "落后序时进度 {}–{} 个百分点；增速低于目标不超过 {} 个百分点；其他目标完成 {}% 以上",
+                    n(self.cumulative_watch_pp),
+                    n(self.cumulative_alarm_pp),
+                    n(self.level_rate_watch_pp),
+                    n(100.0 - self.level_shortfall_watch_pct)
+                ),
+            },
+            LegendEntry {
+                status: Status::Red.code(),
+                label: Status::Red.label(),
+                rule: format!(
+                    "落后序时进度超过 {} 个百分点，或低于以上范围",
+                    n(self.cumulative_alarm_pp)
+                ),
+            },
+            LegendEntry {
+                status: Status::Unknown.code(),
+                label: Status::Unknown.label(),
+                rule: "尚无完成数据".into(),
+            },
+        ]
     }
 }
 
@@ -396,6 +451,19 @@ pub fn parse_gdp_growth_target(text: &str) -> Result<f64, TargetRuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_states_the_thresholds_in_force() {
+        let t = ProgressThresholds {
+            cumulative_watch_pp: 5.0,
+            cumulative_alarm_pp: 20.0,
+            ..ProgressThresholds::default()
+        };
+        let l = t.legend();
+        assert_eq!(l[1].label, "关注");
+        assert!(l[1].rule.contains("5–20 个百分点"), "{}", l[1].rule);
+        assert!(l[2].rule.contains("超过 20 个百分点"), "{}", l[2].rule);
+    }
 
     #[test]
     fn target_years_and_growth_targets_have_bounds() {

@@ -232,7 +232,7 @@ fn lookup_opt(
 /// Returns the demo's "as of" date.
 pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     let data = parse()?;
-    let actor = Actor::system("demo");
+    let actor = Actor::system("示例数据");
     let r = &data.region;
     let region = RegionCode::parse(&r.code).map_err(|e| DemoError::Invalid(e.to_string()))?;
     let parent =
@@ -535,7 +535,7 @@ async fn load_claims(
 ) -> Result<(), DemoError> {
     use domain::Route;
     use store::claim::{NewLead, NewTask};
-    let actor = Actor::system("demo");
+    let actor = Actor::system("示例数据");
     let remedies = io::table::read_csv("remedies.csv", CLAIM_REMEDIES.as_bytes())?;
     workflow::imports::remedies(store, &actor, region, &remedies, true).await?;
 
@@ -847,7 +847,7 @@ async fn load_claims(
 
 /// Loads the demo's indicator catalogue, accounting model and observations.
 async fn load_statistics(store: &Store, region: &str, year: i32) -> Result<(), DemoError> {
-    let actor = Actor::system("demo");
+    let actor = Actor::system("示例数据");
     let csv = |name: &str, text: &str| io::table::read_csv(name, text.as_bytes());
     let indicators = csv("indicators.csv", LOCATE_INDICATORS)?;
     workflow::imports::indicators(store, &actor, &indicators, Some((region, year)), true).await?;

@@ -68,7 +68,7 @@ fn allocate(total: i64, fixed: &[(i64, i64)], others: &[i64]) -> Vec<i64> {
 }
 
 pub async fn load(store: &Store, data: &DemoData, region: &str) -> Result<(), DemoError> {
-    let actor = Actor::system("demo");
+    let actor = Actor::system("示例数据");
     let as_of = date(&data.region.as_of)?;
     let year_start = date(&format!("{}-01-01", data.region.year))?;
     let today = store.now().date();

@@ -415,19 +415,18 @@ pub fn indicators(
             None => None,
         };
         let kind = match r.required_text("kind", 20).as_deref() {
-            Some("accounting" | "核算" | "核算指标") => Some("accounting".to_string()),
-            Some("leading" | "先行" | "辅助" | "先行指标" | "辅助指标" | "price" | "价格") => {
-                Some("leading".to_string())
-            }
-            Some(other) => {
-                r.fail(
-                    "kind",
-                    format!(
-                        "应为 accounting（核算指标）或 leading（先行/辅助指标），收到“{other}”"
-                    ),
-                );
-                None
-            }
+            Some(text) => match domain::IndicatorKind::parse(text) {
+                Some(k) => Some(k.code().to_string()),
+                None => {
+                    r.fail(
+                        "kind",
+                        format!(
+                            "应为核算指标、先行指标、辅助指标、价格指数或总量指标（或其代码 accounting、leading、supporting、price、aggregate），收到“{text}”"
+                        ),
+                    );
+                    None
+                }
+            },
             None => None,
         };
         let nominal = r.flag("nominal");

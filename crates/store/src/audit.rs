@@ -41,6 +41,18 @@ pub struct AuditFilter {
     pub offset: i64,
 }
 
+/// A search of the log as the audit page offers it: by person, kind of object and date range
+/// (ISO dates, inclusive), newest first, one page at a time.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSearch {
+    pub actor: Option<String>,
+    pub entity: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 impl WriteTx {
     pub async fn audit(&mut self, actor: &Actor, entry: AuditEntry) -> Result<()> {
         let at = self.at.clone();
@@ -100,5 +112,41 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
+    }
+
+    /// One page of the entries that match, newest first, and how many match in all.
+    pub async fn search_audit(&self, q: &AuditSearch) -> Result<(Vec<AuditRecord>, i64)> {
+        let limit = if q.limit <= 0 { 50 } else { q.limit.min(500) };
+        const WHERE: &str = "WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR entity = $2) \
+             AND ($3 IS NULL OR substr(at, 1, 10) >= $3) AND ($4 IS NULL OR substr(at, 1, 10) <= $4)";
+        let rows = sqlx::query_as::<_, AuditRecord>(&format!(
+            "SELECT id, at, actor_user_id, actor, action, entity, entity_id, region_code, summary, \
+             before_json, after_json FROM audit_log {WHERE} ORDER BY id DESC LIMIT $5 OFFSET $6"
+        ))
+        .bind(q.actor.clone())
+        .bind(q.entity.clone())
+        .bind(q.from.clone())
+        .bind(q.to.clone())
+        .bind(limit)
+        .bind(q.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_log {WHERE}"))
+            .bind(q.actor.clone())
+            .bind(q.entity.clone())
+            .bind(q.from.clone())
+            .bind(q.to.clone())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((rows, total))
+    }
+
+    /// Everyone who appears in the log, for the audit page's person filter.
+    pub async fn audit_actors(&self) -> Result<Vec<String>> {
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT actor FROM audit_log ORDER BY actor")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(names)
     }
 }

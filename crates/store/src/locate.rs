@@ -19,8 +19,10 @@ pub struct Indicator {
     pub owner_department: String,
 }
 
-/// The kinds of indicator (`indicators.kind`): in the GDP sum, or monitored beside it.
-pub const INDICATOR_KINDS: [&str; 2] = ["accounting", "leading"];
+/// The kinds of indicator (`indicators.kind`): the codes of `domain::IndicatorKind`
+/// (migration 16 constrains the column to them).
+pub const INDICATOR_KINDS: [&str; 5] =
+    ["accounting", "leading", "supporting", "price", "aggregate"];
 /// How often an indicator is published (`indicators.frequency`).
 pub const INDICATOR_FREQUENCIES: [&str; 2] = ["monthly", "quarterly"];
 

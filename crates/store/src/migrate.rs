@@ -105,6 +105,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0004_none.sql"),
     },
     Migration {
+        version: 16,
+        name: "indicator_kinds",
+        portable: include_str!("../migrations/0004_none.sql"),
+        sqlite: include_str!("../migrations/0016_indicator_kinds.sqlite.sql"),
+        postgres: include_str!("../migrations/0016_indicator_kinds.postgres.sql"),
+    },
+    Migration {
         version: 20,
         name: "calendar",
         portable: include_str!("../migrations/0020_calendar.sql"),

@@ -139,18 +139,60 @@ impl<T: OptNum + ?Sized> OptNum for &T {
     }
 }
 
-pub fn f1(x: &f64) -> String {
-    format!("{x:.1}")
+// The number formats of every page: thousands separators (1,728.04), "—" for what is
+// unknown. Templates call these (as `self.f1(x)` through the page's `Num` helpers or directly
+// as `crate::layout::f1(x)`); the digits come from `domain::decimal::fixed`.
+
+pub fn f1<T: Num>(x: T) -> String {
+    domain::decimal::fixed(x.get(), 1)
 }
 
-pub fn f2(x: &f64) -> String {
-    format!("{x:.2}")
+pub fn f2<T: Num>(x: T) -> String {
+    domain::decimal::fixed(x.get(), 2)
 }
 
-pub fn o1(x: &Option<f64>) -> String {
-    x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
+pub fn o1<T: OptNum>(x: T) -> String {
+    x.get()
+        .map(|v| domain::decimal::fixed(v, 1))
+        .unwrap_or_else(|| "—".into())
 }
 
-pub fn o2(x: &Option<f64>) -> String {
-    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
+pub fn o2<T: OptNum>(x: T) -> String {
+    x.get()
+        .map(|v| domain::decimal::fixed(v, 2))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A whole number with separators: 12,000.
+pub fn int<T: std::fmt::Display>(x: T) -> String {
+    domain::decimal::grouped(&x.to_string())
+}
+
+/// A month written as a code ("2026-06") as users read it ("2026 年 6 月"); anything else as
+/// it is.
+pub fn month(code: &str) -> String {
+    domain::period::month_label(code)
+}
+
+/// A period code ("2025-09") as the statistics write it ("2025 年 1–9 月").
+pub fn period(code: &str) -> String {
+    domain::Period::parse(code)
+        .map(|p| p.full_label())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_in_statistics() {
+        assert_eq!(f2(1728.0412), "1,728.04");
+        assert_eq!(f1(&12000.0), "12,000.0");
+        assert_eq!(o1(None), "—");
+        assert_eq!(o2(&Some(-1234.5)), "-1,234.50");
+        assert_eq!(int(12000), "12,000");
+        assert_eq!(month("2026-06"), "2026 年 6 月");
+        assert_eq!(period("2025-09"), "2025 年 1–9 月");
+    }
 }

@@ -12,14 +12,14 @@
     chart.setOption({
       animation: false,
       grid: { left: 8, right: 90, top: 30, bottom: 8, containLabel: true },
-      xAxis: { type: 'value', max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); }, axisLabel: { formatter: '{value}%' } },
+      xAxis: { type: 'value', max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); }, axisLabel: { formatter: '{value}%', hideOverlap: true } },
       yAxis: { type: 'category', inverse: true, data: bars.map(function (b) { return b.name; }) },
       tooltip: { trigger: 'axis', valueFormatter: function (v) { return v.toFixed(1) + '%'; } },
       series: [{
         type: 'bar', barWidth: 16,
         data: bars.map(function (b) { return { value: b.completion, itemStyle: { color: colours[b.status] || colours.unknown }, status: b.status }; }),
         label: { show: true, position: 'right', formatter: function (p) { return p.value.toFixed(1) + '%  ' + (words[p.data.status] || ''); } },
-        markLine: { symbol: 'none', lineStyle: { color: '#1f2933', type: 'dashed' }, label: { position: 'end', formatter: '序时进度 ' + data.elapsed.toFixed(0) + '%' }, data: [{ xAxis: data.elapsed }] }
+        markLine: { symbol: 'none', lineStyle: { color: '#1f2933', type: 'dashed' }, label: { position: 'start', distance: 6, formatter: '序时进度 ' + data.elapsed.toFixed(0) + '%' }, data: [{ xAxis: data.elapsed }] }
       }]
     });
     window.addEventListener('resize', function () { chart.resize(); });

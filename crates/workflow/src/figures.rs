@@ -98,6 +98,8 @@ pub struct Headline {
     pub target_growth_pct: f64,
     /// The bureau's GDP growth for exactly this period, when it has published one.
     pub gdp_reported: Option<Figure<f64>>,
+    /// The bureau's year-to-date GDP for this period, 亿元, when published.
+    pub gdp_level_yi: Option<Figure<f64>>,
     /// The accounting model's estimate for the period.
     pub gdp_model: Figure<f64>,
     /// The model's error: its estimate − the reported figure, in pp.
@@ -214,13 +216,19 @@ async fn compute_headline(
     let year = period.year();
     let period_end = domain::period::format_date(period.end_date());
     // The bureau's GDP growth for exactly this period.
-    let gdp_reported = store
+    let gdp_release = store
         .observations_as_of(region, year, period.end_month())
         .await?
         .into_iter()
-        .find(|o| o.indicator == "gdp" && o.end_month == i64::from(period.end_month()))
+        .find(|o| o.indicator == "gdp" && o.end_month == i64::from(period.end_month()));
+    let gdp_reported = gdp_release
+        .as_ref()
         .and_then(|o| o.ytd_growth)
         .map(|g| Figure::new(g, Basis::Reported, &period_end, today));
+    let gdp_level_yi = gdp_release
+        .as_ref()
+        .and_then(|o| o.ytd_value)
+        .map(|v| Figure::new(v, Basis::Reported, &period_end, today));
     let gdp_model = Figure::new(report.gdp_growth_pct, Basis::Computed, &period_end, today);
     let model_error_pp = gdp_reported
         .as_ref()
@@ -259,6 +267,7 @@ async fn compute_headline(
         period_label: format!("{} 年 {}", period.year(), period.label()),
         target_growth_pct: report.target_growth_pct,
         gdp_reported,
+        gdp_level_yi,
         gdp_model,
         model_error_pp,
         gdp_growth,

@@ -133,7 +133,9 @@ pub async fn build_report(
             IndicatorInput {
                 code: k.code.clone(),
                 name: k.name.clone(),
-                kind: if k.kind == "accounting" {
+                kind: if domain::IndicatorKind::parse(&k.kind)
+                    .is_some_and(domain::IndicatorKind::in_accounting)
+                {
                     IndicatorKind::Accounting
                 } else {
                     IndicatorKind::Leading
@@ -199,11 +201,17 @@ pub async fn build_report(
                 code: k.code.clone(),
                 name: k.name.clone(),
                 unit: meta.map(|m| m.unit.clone()).unwrap_or_default(),
-                kind: if k.kind == IndicatorKind::Accounting {
-                    "accounting".into()
-                } else {
-                    "leading".into()
-                },
+                // The catalogue's kind (leading, supporting, price, aggregate …), not only
+                // whether the indicator is in the GDP sum.
+                kind: meta
+                    .and_then(|m| domain::IndicatorKind::parse(&m.kind))
+                    .unwrap_or(if k.kind == IndicatorKind::Accounting {
+                        domain::IndicatorKind::Accounting
+                    } else {
+                        domain::IndicatorKind::Supporting
+                    })
+                    .code()
+                    .into(),
                 owner_department: meta.map(|m| m.owner_department.clone()).unwrap_or_default(),
                 nominal_growth_pct: k.nominal_growth_pct,
                 real_growth_pct: k.real_growth_pct,

@@ -263,6 +263,29 @@ impl ProjectTemplate {
     fn stage_label(&self, code: &str) -> &'static str {
         Stage::parse(code).map(|s| s.label()).unwrap_or("—")
     }
+    /// An approval's prerequisites by their names ("项目备案、用地预审"), never their codes.
+    fn prerequisite_names(&self, a: &store::land::ProjectApproval) -> String {
+        let names: Vec<&str> = a
+            .prerequisite_codes()
+            .iter()
+            .map(|c| {
+                self.d
+                    .approvals
+                    .iter()
+                    .find(|x| &x.code == c)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("其他事项")
+            })
+            .collect();
+        if names.is_empty() {
+            "—".into()
+        } else {
+            names.join("、")
+        }
+    }
+    fn month(&self, m: &str) -> String {
+        crate::layout::month(m)
+    }
     fn pp(&self, v: &Option<f64>) -> String {
         v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into())
     }
@@ -594,7 +617,11 @@ pub async fn projects_xlsx(
             investment_yi: c.investment.map(|v| v as f64 / 1e8),
             signed_on: c.signed_on.clone().unwrap_or_default(),
             started_on: c.started_on.clone().unwrap_or_default(),
-            production_month: c.expected_production_month.clone().unwrap_or_default(),
+            production_month: c
+                .expected_production_month
+                .as_deref()
+                .map(crate::layout::month)
+                .unwrap_or_default(),
             stall: c.stall_label.clone(),
         })
         .collect();

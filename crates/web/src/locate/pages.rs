@@ -45,9 +45,24 @@ struct LocateTemplate {
     can_edit: bool,
     pipeline: Option<workflow::land::PipelineReport>,
     pipeline_chart: String,
+    /// The status colours with the warning rules in force.
+    legend: Vec<(&'static str, &'static str, String)>,
 }
 
 impl LocateTemplate {
+    /// An indicator's name by its code, for the model's drivers.
+    fn indicator_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.report
+            .as_ref()
+            .and_then(|r| r.indicators.iter().find(|k| k.code == code))
+            .map(|k| k.name.as_str())
+            .unwrap_or("未列入目录的指标")
+    }
+    fn kind_tag(&self, code: &str) -> &'static str {
+        domain::IndicatorKind::parse(code)
+            .map(domain::IndicatorKind::tag)
+            .unwrap_or("监测")
+    }
     fn f1<T: Num>(&self, x: T) -> String {
         let x = &x.get();
         f1(x)
@@ -70,11 +85,10 @@ impl LocateTemplate {
             .unwrap_or_else(|| "—".into())
     }
     fn f3<T: Num>(&self, x: T) -> String {
-        format!("{:.3}", x.get())
+        domain::decimal::fixed(x.get(), 3)
     }
     fn abs1<T: Num>(&self, x: T) -> String {
-        let x = &x.get();
-        format!("{:.1}", x.abs())
+        domain::decimal::fixed(x.get().abs(), 1)
     }
     fn signed2<T: Num>(&self, x: T) -> String {
         format!("{:+.2}", x.get())
@@ -128,6 +142,7 @@ pub async fn locate(
                 can_edit: false,
                 pipeline: None,
                 pipeline_chart: "null".into(),
+                legend: settings.warning_rules.legend(),
             }
             .render()?;
             return Ok(respond(html, &ctx));
@@ -225,6 +240,7 @@ pub async fn locate(
         coefficient_sums,
         model,
         can_edit: user.principal.role.is_office(),
+        legend: settings.warning_rules.legend(),
     }
     .render()?;
     Ok(respond(html, &ctx))

@@ -2,4 +2,5 @@
 //! 序时进度, and the actuals people report against them.
 
 pub(crate) mod api;
+pub(crate) mod audit_page;
 pub(crate) mod pages;

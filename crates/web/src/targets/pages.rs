@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::{BoundedText, Quantity, Role, Scope, ScopeKind};
+use domain::{BoundedText, Quantity, Scope, ScopeKind};
 use serde::Serialize;
 use std::collections::HashMap;
 use store::audit::{AuditFilter, AuditRecord};
@@ -615,62 +615,4 @@ pub async fn update_value(
     .await
 }
 
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditTemplate {
-    layout: Layout,
-    entries: Vec<AuditRecord>,
-    next_offset: Option<i64>,
-    total: i64,
-}
-
-impl AuditTemplate {
-    fn stamp(&self, at: &str) -> String {
-        stamp(at)
-    }
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct AuditQuery {
-    pub offset: Option<String>,
-}
-
-pub async fn audit(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, PageError> {
-    if !matches!(user.principal.role, Role::Admin | Role::Office) {
-        return Err(
-            AppError::Forbidden("审计日志仅对系统管理员和经济运行办公室开放".into()).into(),
-        );
-    }
-    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let offset = q
-        .offset
-        .as_deref()
-        .and_then(|o| o.parse::<i64>().ok())
-        .unwrap_or(0)
-        .max(0);
-    let page = 100;
-    let entries = state
-        .store
-        .list_audit(&AuditFilter {
-            entity: None,
-            entity_id: None,
-            limit: page,
-            offset,
-        })
-        .await?;
-    let total = state.store.count_audit().await?;
-    let next_offset = (offset + page < total).then_some(offset + page);
-    let html = AuditTemplate {
-        layout: Layout::new("审计日志", "audit", &user, &ctx),
-        entries,
-        next_offset,
-        total,
-    }
-    .render()?;
-    Ok(respond(html, &ctx))
-}
+pub use super::audit_page::audit;
