@@ -7,9 +7,9 @@
 
 pub mod access;
 pub mod attachment;
-pub mod calendar;
-pub mod bounds;
 pub mod audit;
+pub mod bounds;
+pub mod calendar;
 pub mod code;
 pub mod decimal;
 pub mod indicator;
