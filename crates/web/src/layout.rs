@@ -188,9 +188,9 @@ mod tests {
     #[test]
     fn numbers_read_as_in_statistics() {
         assert_eq!(f2(1728.0412), "1,728.04");
-        assert_eq!(f1(&12000.0), "12,000.0");
+        assert_eq!(f1(12000.0), "12,000.0");
         assert_eq!(o1(None), "—");
-        assert_eq!(o2(&Some(-1234.5)), "-1,234.50");
+        assert_eq!(o2(Some(-1234.5)), "-1,234.50");
         assert_eq!(int(12000), "12,000");
         assert_eq!(month("2026-06"), "2026 年 6 月");
         assert_eq!(period("2025-09"), "2025 年 1–9 月");

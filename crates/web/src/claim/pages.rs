@@ -40,13 +40,13 @@ struct ShortfallNewTemplate {
 
 impl ShortfallNewTemplate {
     fn o1<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o1(&x.get())
+        crate::layout::o1(x.get())
     }
     fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o2(&x.get())
+        crate::layout::o2(x.get())
     }
     fn f1<T: crate::layout::Num>(&self, x: T) -> String {
-        crate::layout::f1(&x.get())
+        crate::layout::f1(x.get())
     }
 }
 
@@ -237,13 +237,13 @@ struct ShortfallTemplate {
 
 impl ShortfallTemplate {
     fn o1<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o1(&x.get())
+        crate::layout::o1(x.get())
     }
     fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o2(&x.get())
+        crate::layout::o2(x.get())
     }
     fn f1<T: crate::layout::Num>(&self, x: T) -> String {
-        crate::layout::f1(&x.get())
+        crate::layout::f1(x.get())
     }
     fn route_label(&self, code: &str) -> &'static str {
         Route::parse(code).map(|r| r.label()).unwrap_or("—")
@@ -406,7 +406,7 @@ struct ShortfallsTemplate {
 
 impl ShortfallsTemplate {
     fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o2(&x.get())
+        crate::layout::o2(x.get())
     }
     fn open_count(&self) -> usize {
         self.list.iter().filter(|s| s.open).count()
@@ -678,7 +678,7 @@ impl TaskTemplate {
         self.d.task.route()
     }
     fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o2(&x.get())
+        crate::layout::o2(x.get())
     }
     fn stamp(&self, at: &str) -> String {
         crate::layout::stamp(at)
