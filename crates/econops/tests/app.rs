@@ -568,6 +568,9 @@ async fn pages_render_for_every_role_and_unknown_paths_answer_404() {
         let s = app.login(user).await;
         for path in [
             "/".to_string(),
+            "/overview".into(),
+            "/inbox".into(),
+            "/search?q=%E5%AE%B6%E7%94%B5".into(),
             "/system".into(),
             format!("/tracks/{track}"),
             format!("/targets/{target}"),

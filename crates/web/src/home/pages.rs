@@ -109,6 +109,8 @@ pub async fn home(
     headers: HeaderMap,
     Query(query): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
+    // Overdue tasks are marked before they are counted, as on the task pages.
+    crate::claim::sweep(&state).await?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
     let html = render_home(&state, &user, &ctx).await?;
     Ok(respond(html, &ctx))
