@@ -52,6 +52,8 @@ struct OverviewTemplate {
     others: Vec<Group>,
     chart: String,
     has_sample: bool,
+    /// The status colours with the 序时进度 thresholds in force.
+    legend: Vec<(&'static str, &'static str, String)>,
 }
 
 pub async fn overview(
@@ -181,6 +183,14 @@ pub async fn overview(
         others,
         chart: chart_json(&serde_json::json!({"elapsed": elapsed * 100.0, "bars": chart})),
         has_sample,
+        legend: state
+            .config
+            .rules
+            .thresholds
+            .legend()
+            .into_iter()
+            .map(|e| (e.status, e.label, e.rule))
+            .collect(),
     }
     .render()?;
     Ok(respond(html, &ctx))
