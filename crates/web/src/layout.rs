@@ -181,6 +181,13 @@ pub fn period(code: &str) -> String {
         .unwrap_or_else(|_| code.to_string())
 }
 
+/// An indicator kind's code ("leading") by its name ("先行指标").
+pub fn indicator_kind(code: &str) -> &'static str {
+    domain::IndicatorKind::parse(code)
+        .map(domain::IndicatorKind::label)
+        .unwrap_or("监测指标")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +201,7 @@ mod tests {
         assert_eq!(int(12000), "12,000");
         assert_eq!(month("2026-06"), "2026 年 6 月");
         assert_eq!(period("2025-09"), "2025 年 1–9 月");
+        assert_eq!(indicator_kind("price"), "价格指数");
+        assert_eq!(indicator_kind("aggregate"), "总量指标");
     }
 }
