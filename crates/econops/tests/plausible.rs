@@ -151,17 +151,29 @@ async fn project_figures_and_dates_are_plausible(dialect: Dialect) {
     let stored = app.store.project(id).await.expect("q").expect("p").project;
     let before = audit_size(&app).await;
 
-    // A value added six times the investment (and no output) is refused.
+    // A value added six times the investment (and no output) is refused, on a new project.
+    let (status, body) = post_json(
+        &office,
+        "/api/v1/projects",
+        json!({"name": "小项目", "total_investment": 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let small = body["id"].as_i64().expect("id");
+    let before = audit_size(&app).await;
     let (status, html) = post_form(
         &office,
-        &path,
+        &format!("/projects/{small}/edit"),
         &[("total_investment", "1"), ("value_added_at_capacity", "6")],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         html.contains("达产增加值 6 亿元 超出允许范围 0–5 亿元（不超过总投资的 5 倍）"),
-        "value added against the investment"
+        "value added against the investment: {}",
+        html.lines()
+            .find(|l| l.contains("class=\"error\""))
+            .unwrap_or("")
     );
     assert!(html.contains("value=\"6\""));
     // Value added above the output at capacity.
@@ -323,10 +335,19 @@ async fn tasks_services_and_targets_are_plausible(dialect: Dialect) {
         .find(|t| t.code == "smart-appliances")
         .expect("track");
     let track = smart.id.to_string();
+    let small_id = small.to_string();
+    let suggested = app
+        .store
+        .suggest_remedies("370281", "industrial-va", &[smart.id])
+        .await
+        .expect("suggest");
+    let remedy = suggested[0].0.id.to_string();
     let (status, html) = post_form(
         &office,
         "/tasks",
         &[
+            ("shortfall_id", &small_id),
+            ("remedy_id", &remedy),
             ("title", "配套企业稳产扩产"),
             ("route", "stock"),
             ("track_id", &track),
@@ -370,10 +391,15 @@ async fn tasks_services_and_targets_are_plausible(dialect: Dialect) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("服务日期 2025-12-01 超出允许范围 2000-01-01 至 2025-10-14"));
     assert!(html.contains("value=\"走访企业\"") && html.contains("value=\"2025-12-01\""));
-    // A lead's investment beyond the hard limit, with the typed values kept.
+    // A lead's investment beyond the hard limit, with the typed values kept (on a task that
+    // sources projects).
+    let attract = tasks
+        .iter()
+        .find(|t| t.route == "attract")
+        .expect("an attract task");
     let (status, html) = post_form(
         &office,
-        &format!("/tasks/{task_id}/lead"),
+        &format!("/tasks/{}/lead", attract.id),
         &[("name", "某配套项目"), ("estimated_investment", "99999999")],
     )
     .await;

@@ -225,6 +225,14 @@ impl RowReader<'_> {
     /// A percentage as a person means it: "5.8", "5.8%" and a percent-formatted 0.058 are 5.8.
     /// Beyond ±[`MAX_PERCENT`] is refused.
     fn percent(&mut self, col: &str) -> Result<Option<f64>, ()> {
+        match self.raw_percent(col)? {
+            None => Ok(None),
+            Some(value) => self.in_range(col, value, MAX_PERCENT, "%").map(Some),
+        }
+    }
+
+    /// A percentage as [`RowReader::percent`] reads it, before any range check.
+    fn raw_percent(&mut self, col: &str) -> Result<Option<f64>, ()> {
         let value = match self.cell(col).clone() {
             // 0.058 × 100 is 5.800000000000001 in binary: round off the representation error.
             Cell::Number {
@@ -250,7 +258,7 @@ impl RowReader<'_> {
                 None => return Ok(None),
             },
         };
-        self.in_range(col, value, MAX_PERCENT, "%").map(Some)
+        Ok(Some(value))
     }
 
     /// A plausibility check of `domain::bounds` on this row: a refusal is this cell's error.
@@ -264,7 +272,7 @@ impl RowReader<'_> {
 
     /// A percentage column that holds a growth rate: −100 % to 100 % (`domain::bounds`).
     fn growth(&mut self, col: &str, label: &str) -> Result<Option<f64>, ()> {
-        match self.percent(col)? {
+        match self.raw_percent(col)? {
             None => Ok(None),
             Some(v) => self
                 .plausible(col, domain::bounds::growth_pct(col, label, v))

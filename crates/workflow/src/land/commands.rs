@@ -276,7 +276,7 @@ fn check_edit(
             b.fixed_asset_investment(v, investment)?;
         }
     }
-    if let Some(v) = edit.output_at_capacity {
+    if let Some(v) = output {
         if investment_changed || output_changed {
             b.output_at_capacity(v, investment)?;
         }
