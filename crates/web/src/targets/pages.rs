@@ -52,13 +52,10 @@ struct OverviewTemplate {
     others: Vec<Group>,
     chart: String,
     has_sample: bool,
-<<<<<<< HEAD
     /// A block rendered above the overview (the office's decisions on its first screen).
     top: Option<String>,
-=======
     /// The status colours with the 序时进度 thresholds in force.
     legend: Vec<(&'static str, &'static str, String)>,
->>>>>>> h-wording
 }
 
 pub async fn overview(
@@ -200,9 +197,7 @@ pub(crate) async fn overview_html(
         others,
         chart: chart_json(&serde_json::json!({"elapsed": elapsed * 100.0, "bars": chart})),
         has_sample,
-<<<<<<< HEAD
         top,
-=======
         legend: state
             .config
             .rules
@@ -211,7 +206,6 @@ pub(crate) async fn overview_html(
             .into_iter()
             .map(|e| (e.status, e.label, e.rule))
             .collect(),
->>>>>>> h-wording
     }
     .render()?)
 }
