@@ -104,6 +104,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 15,
+        name: "supervision",
+        portable: include_str!("../migrations/0015_supervision.sql"),
+        sqlite: include_str!("../migrations/0015_supervision.sqlite.sql"),
+        postgres: include_str!("../migrations/0015_supervision.postgres.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

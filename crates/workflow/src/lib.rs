@@ -26,4 +26,6 @@ pub struct Settings {
     pub stall: domain::project::StallRules,
     /// The value added assumed for a project without one.
     pub value_added: domain::project::ValueAddedRule,
+    /// The weights of the 赛马 score (`analytics::ranking`).
+    pub ranking: analytics::ranking::RankingWeights,
 }
