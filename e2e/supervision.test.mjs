@@ -32,6 +32,16 @@ async function signedIn(user) {
   return { page, context, errors };
 }
 
+// Waits until `selector` shows `text` (a boosted form's answer is swapped in after the click),
+// then returns the element's text.
+async function sees(page, selector, text) {
+  const el = page.locator(selector, { hasText: text }).first();
+  await el.waitFor({ timeout: 10_000 }).catch(() => {});
+  const shown = await page.locator(selector).first().innerText();
+  assert.ok(shown.includes(text), `${selector} should show “${text}”:\n${shown.slice(0, 1500)}`);
+  return shown;
+}
+
 async function rankingLine(page) {
   await page.goto(`${app.url}/supervision`);
   const row = page.locator('#ranking table[data-kind="部门排名"] tr', { hasText: DEPT });
@@ -56,7 +66,9 @@ test('urge → notification → extension → completion with evidence → accep
   await office.page.fill('#supervise input[name=note]', '请本周内报送技改进展');
   await office.page.click('#supervise button:has-text("催办")');
   await office.page.waitForLoadState('networkidle');
-  assert.ok((await office.page.locator('.headline').innerText()).includes('已催办 1 次'));
+  await office.page.locator('.headline', { hasText: '已催办 1 次' }).waitFor({ timeout: 10_000 }).catch(() => {});
+  const urged = await office.page.locator('main').innerText();
+  assert.ok(urged.includes('已催办 1 次'), urged.slice(0, 1500));
 
   // The claimer sees the urge among his notifications and asks for an extension.
   const leader = await signedIn('leader');
@@ -68,7 +80,7 @@ test('urge → notification → extension → completion with evidence → accep
   await leader.page.fill('#supervise input[name=reason]', '设备到货推迟三周');
   await leader.page.click('#supervise button:has-text("申请延期")');
   await leader.page.waitForLoadState('networkidle');
-  assert.ok((await leader.page.locator('#supervise').innerText()).includes('待审批'));
+  await sees(leader.page, '#supervise', '待审批');
 
   // The office approves it from 督办: the deadline in force moves, the original is shown.
   await office.page.goto(`${app.url}/supervision`);
@@ -76,8 +88,8 @@ test('urge → notification → extension → completion with evidence → accep
   await office.page.waitForURL(/\/tasks\/\d+/);
   await office.page.click('#supervise button:has-text("批准延期")');
   await office.page.waitForLoadState('networkidle');
-  const head = await office.page.locator('.headline').innerText();
-  assert.ok(head.includes('期限 2025-11-30') && head.includes('已延期'), head);
+  const head = await sees(office.page, '.headline', '已延期');
+  assert.ok(head.includes('期限 2025-11-30'), head);
 
   // The claimer completes it with 成效 and a 佐证 file, confirming the irreversible step.
   await leader.page.goto(`${app.url}${taskUrl}`);
@@ -90,7 +102,7 @@ test('urge → notification → extension → completion with evidence → accep
   await leader.page.check('form.complete input[name=confirm]');
   await leader.page.click('form.complete button:has-text("办结任务")');
   await leader.page.waitForLoadState('networkidle');
-  assert.ok((await leader.page.locator('h1').innerText()).includes('待验收'));
+  await sees(leader.page, 'h1', '待验收');
   assert.deepEqual(leader.errors, []);
   await leader.context.close();
 
@@ -101,7 +113,7 @@ test('urge → notification → extension → completion with evidence → accep
   await office.page.waitForURL(/\/tasks\/\d+$/);
   await office.page.click('#supervise button:has-text("验收通过")');
   await office.page.waitForLoadState('networkidle');
-  assert.ok((await office.page.locator('h1').innerText()).includes('已完成'));
+  await sees(office.page, 'h1', '已完成');
   const afterLine = await rankingLine(office.page);
   assert.notEqual(afterLine, waiting, `accepted: the line changes\n${waiting}\n${afterLine}`);
   assert.notEqual(afterLine, before);

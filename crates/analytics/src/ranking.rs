@@ -71,9 +71,13 @@ impl RankingWeights {
 pub enum TaskOutcome {
     Cancelled,
     /// Accepted (验收); `late_days` after its deadline in force (0 = on time).
-    Done { late_days: i64 },
+    Done {
+        late_days: i64,
+    },
     /// Not accepted and past its deadline in force by `days`.
-    Late { days: i64 },
+    Late {
+        days: i64,
+    },
     /// Within its deadline, or waiting for acceptance: not yet due.
     Running,
 }
@@ -312,7 +316,11 @@ mod tests {
         assert_eq!(r.towns[0].rank, Some(1));
         assert_eq!(r.towns[0].timeliness, Some(0.0), "floored at 0");
         let yh = &r.towns[1];
-        assert_eq!((yh.score, yh.rank), (None, None), "nothing due: not ranked, not 0");
+        assert_eq!(
+            (yh.score, yh.rank),
+            (None, None),
+            "nothing due: not ranked, not 0"
+        );
     }
 
     #[test]

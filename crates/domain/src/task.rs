@@ -220,7 +220,11 @@ mod tests {
         );
         assert_eq!(Submitted.after(Accept, true), Some(Done));
         assert_eq!(Submitted.after(Return, true), Some(InProgress));
-        assert_eq!(InProgress.after(Accept, true), None, "only a submitted task");
+        assert_eq!(
+            InProgress.after(Accept, true),
+            None,
+            "only a submitted task"
+        );
         assert_eq!(Submitted.after(PassDeadline, true), None, "not swept");
         assert_eq!(Submitted.after(Report, true), None);
         assert_eq!(Done.after(Return, true), None);

@@ -446,7 +446,12 @@ impl Settings {
         let r = &self.ranking;
         float_in("ranking.timeliness_weight", r.timeliness_weight, 0.0, 100.0)?;
         float_in("ranking.results_weight", r.results_weight, 0.0, 100.0)?;
-        float_in("ranking.overdue_day_points", r.overdue_day_points, 0.0, 100.0)?;
+        float_in(
+            "ranking.overdue_day_points",
+            r.overdue_day_points,
+            0.0,
+            100.0,
+        )?;
         if r.timeliness_weight + r.results_weight <= 0.0 {
             return Err(range(
                 "ranking.results_weight",

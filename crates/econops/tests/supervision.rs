@@ -122,9 +122,14 @@ async fn claimed_task(app: &TestApp, title: &str, deadline_days: i64) -> i64 {
 
 async fn dept_row(app: &TestApp, name_part: &str) -> analytics::ranking::RankRow {
     let period = domain::Period::parse("2025-09").expect("period");
-    let r = workflow::claim::ranking(&app.store, &workflow::Settings::default(), "370281", &period)
-        .await
-        .expect("ranking");
+    let r = workflow::claim::ranking(
+        &app.store,
+        &workflow::Settings::default(),
+        "370281",
+        &period,
+    )
+    .await
+    .expect("ranking");
     r.departments
         .into_iter()
         .find(|d| d.name.contains(name_part))
@@ -155,7 +160,9 @@ async fn supervision_moves(dialect: Dialect) {
 
     // 催办: refused to a department and to a leader who does not answer for the track.
     for who in [&dept, &leader2, &viewer] {
-        let (s, _) = who.post(&format!("/api/v1/tasks/{id}/urge"), json!({})).await;
+        let (s, _) = who
+            .post(&format!("/api/v1/tasks/{id}/urge"), json!({}))
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
     let (s, v) = office
@@ -173,7 +180,8 @@ async fn supervision_moves(dialect: Dialect) {
     // 延期: the claimer asks, once at a time; the office decides; the original stays on record.
     let d = app.store.task(id).await.expect("q").expect("task").task;
     let original = d.deadline.clone();
-    let new_deadline = domain::period::format_date(app.store.now().date() + time::Duration::days(40));
+    let new_deadline =
+        domain::period::format_date(app.store.now().date() + time::Duration::days(40));
     let (s, _) = office
         .post(
             &format!("/api/v1/tasks/{id}/extensions"),
@@ -195,7 +203,9 @@ async fn supervision_moves(dialect: Dialect) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let ext = v["supervision"]["extensions"][0]["id"].as_i64().expect("id");
+    let ext = v["supervision"]["extensions"][0]["id"]
+        .as_i64()
+        .expect("id");
     let (s, _) = leader
         .post(
             &format!("/api/v1/tasks/{id}/extensions"),
@@ -209,7 +219,11 @@ async fn supervision_moves(dialect: Dialect) {
             json!({"approve": true}),
         )
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "the claimer does not approve his own");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the claimer does not approve his own"
+    );
     let (s, v) = office
         .post(
             &format!("/api/v1/tasks/{id}/extensions/{ext}"),
@@ -230,12 +244,18 @@ async fn supervision_moves(dialect: Dialect) {
 
     // 领导批示: a leader, not the office; shown newest first.
     let (s, _) = office
-        .post(&format!("/api/v1/tasks/{id}/instructions"), json!({"body": "抓紧"}))
+        .post(
+            &format!("/api/v1/tasks/{id}/instructions"),
+            json!({"body": "抓紧"}),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     for body in ["要盯紧龙头企业", "月底前见成效"] {
         let (s, _) = leader2
-            .post(&format!("/api/v1/tasks/{id}/instructions"), json!({"body": body}))
+            .post(
+                &format!("/api/v1/tasks/{id}/instructions"),
+                json!({"body": body}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED);
     }
@@ -256,7 +276,11 @@ async fn supervision_moves(dialect: Dialect) {
             json!({"department": "swj", "reason": ""}),
         )
         .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required: {v}");
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required: {v}"
+    );
     let (s, v) = office
         .post(
             &format!("/api/v1/tasks/{id}/reassign"),
@@ -290,9 +314,13 @@ async fn supervision_moves(dialect: Dialect) {
         waiting.done_on_time, before.done_on_time,
         "not accepted: not done in the ranking"
     );
-    let (s, _) = leader.post(&format!("/api/v1/tasks/{id}/accept"), json!({})).await;
+    let (s, _) = leader
+        .post(&format!("/api/v1/tasks/{id}/accept"), json!({}))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "the claimer does not accept");
-    let (s, v) = office.post(&format!("/api/v1/tasks/{id}/accept"), json!({})).await;
+    let (s, v) = office
+        .post(&format!("/api/v1/tasks/{id}/accept"), json!({}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"], "done");
     let after = dept_row(&app, "商务").await;

@@ -83,7 +83,11 @@ fn document(sheet: &Sheet) -> String {
              </w:tblBorders></w:tblPr><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"7000\"/></w:tblGrid>",
         );
         for (k, v) in &sheet.rows {
-            body.push_str(&format!("<w:tr>{}{}</w:tr>", cell(k, true, 2000), cell(v, false, 7000)));
+            body.push_str(&format!(
+                "<w:tr>{}{}</w:tr>",
+                cell(k, true, 2000),
+                cell(v, false, 7000)
+            ));
         }
         body.push_str("</w:tbl>");
     }
@@ -108,8 +112,8 @@ fn document(sheet: &Sheet) -> String {
 pub fn supervision_docx(sheet: &Sheet) -> Result<Vec<u8>, DocxError> {
     let fail = |e: &dyn std::fmt::Display| DocxError(e.to_string());
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, text) in [
         ("[Content_Types].xml", CONTENT_TYPES.to_string()),
         ("_rels/.rels", RELS.to_string()),
@@ -133,7 +137,10 @@ mod tests {
             title: "督办单".into(),
             subtitle: "胶州市 · 2025-10-14".into(),
             rows: vec![("任务".into(), "家电企业扩产".into())],
-            sections: vec![("催办记录".into(), vec!["2025-10-14 办公室 催办".into()]), ("领导批示".into(), vec![])],
+            sections: vec![
+                ("催办记录".into(), vec!["2025-10-14 办公室 催办".into()]),
+                ("领导批示".into(), vec![]),
+            ],
         })
         .expect("docx");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
@@ -142,14 +149,23 @@ mod tests {
             .expect("document part")
             .read_to_string(&mut xml)
             .expect("utf-8");
-        for s in ["督办单", "家电企业扩产", "催办记录", "2025-10-14 办公室 催办", "无"] {
+        for s in [
+            "督办单",
+            "家电企业扩产",
+            "催办记录",
+            "2025-10-14 办公室 催办",
+            "无",
+        ] {
             assert!(xml.contains(s), "{s}");
         }
         let escaped = document(&Sheet {
             title: "a<b & \u{7}c".into(),
             ..Sheet::default()
         });
-        assert!(escaped.contains("a&lt;b &amp; c"), "escaped, control characters dropped");
+        assert!(
+            escaped.contains("a&lt;b &amp; c"),
+            "escaped, control characters dropped"
+        );
         assert!(zip.by_name("[Content_Types].xml").is_ok());
     }
 }

@@ -153,7 +153,9 @@ mod tests {
         for c in code_columns() {
             if c.migration != 10 {
                 // Migration 10 constrained it with the set of its day; a later one replaced it.
-                assert!(POSTGRES.contains(&format!("ADD CONSTRAINT {}_{}_known", c.table, c.column)));
+                assert!(
+                    POSTGRES.contains(&format!("ADD CONSTRAINT {}_{}_known", c.table, c.column))
+                );
                 continue;
             }
             assert!(

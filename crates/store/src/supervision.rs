@@ -225,13 +225,12 @@ impl WriteTx {
             if task.claimed_by_person == Some(p) {
                 return Err(StoreError::Invalid("该领导已是任务的认领领导".into()));
             }
-            let name: Option<String> = sqlx::query_scalar(
-                "SELECT name FROM people WHERE id = $1 AND region_code = $2",
-            )
-            .bind(p)
-            .bind(task.region_code.clone())
-            .fetch_optional(self.conn())
-            .await?;
+            let name: Option<String> =
+                sqlx::query_scalar("SELECT name FROM people WHERE id = $1 AND region_code = $2")
+                    .bind(p)
+                    .bind(task.region_code.clone())
+                    .fetch_optional(self.conn())
+                    .await?;
             let name = name.ok_or_else(|| StoreError::NotFound(format!("领导 {p}")))?;
             parts.push(format!(
                 "认领领导 {} → {name}",
@@ -630,7 +629,10 @@ impl WriteTx {
         )
         .await?;
         let users = self.task_people(id).await?;
-        let text = format!("【批示】{} 批示：{body}（任务：{}）", actor.name, task.title);
+        let text = format!(
+            "【批示】{} 批示：{body}（任务：{}）",
+            actor.name, task.title
+        );
         self.notify_all(&users, &text, id).await?;
         Ok(iid)
     }

@@ -236,12 +236,18 @@ impl App {
                 post(claim::supervise_api::complete)
                     .layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
             )
-            .route("/api/v1/tasks/{id}/accept", post(claim::supervise_api::accept))
+            .route(
+                "/api/v1/tasks/{id}/accept",
+                post(claim::supervise_api::accept),
+            )
             .route(
                 "/api/v1/tasks/{id}/return",
                 post(claim::supervise_api::return_task),
             )
-            .route("/api/v1/tasks/{id}/cancel", post(claim::supervise_api::cancel))
+            .route(
+                "/api/v1/tasks/{id}/cancel",
+                post(claim::supervise_api::cancel),
+            )
             .route(
                 "/api/v1/projects",
                 get(land::api::list).post(land::api::create),

@@ -115,10 +115,11 @@ pub(crate) fn task_move(
             department: match (field("department_id").as_str(), field("department")) {
                 ("", d) if d.is_empty() => None,
                 ("", d) => Some(Ref::Code(d)),
-                (v, _) => Some(Ref::Id(
-                    v.parse::<i64>()
-                        .map_err(|_| AppError::bad_field("department_id", "请选择部门"))?,
-                )),
+                (v, _) => {
+                    Some(Ref::Id(v.parse::<i64>().map_err(|_| {
+                        AppError::bad_field("department_id", "请选择部门")
+                    })?))
+                }
             },
             reason: field("reason"),
         },
@@ -133,12 +134,7 @@ pub(crate) fn task_move(
             approve: match field("decision").as_str() {
                 "approve" => true,
                 "refuse" => false,
-                _ => {
-                    return Err(AppError::bad_field(
-                        "decision",
-                        "请选择批准或不批准",
-                    ))
-                }
+                _ => return Err(AppError::bad_field("decision", "请选择批准或不批准")),
             },
             note: field("note"),
         },
@@ -179,7 +175,9 @@ pub(crate) fn sheet_content(v: &workflow::claim::TaskView, today: &str) -> io::d
         ("现行期限".into(), t.deadline.clone()),
         (
             "原定期限".into(),
-            t.original_deadline.clone().unwrap_or_else(|| t.deadline.clone()),
+            t.original_deadline
+                .clone()
+                .unwrap_or_else(|| t.deadline.clone()),
         ),
         ("催办次数".into(), format!("{} 次", t.urge_count)),
         (
@@ -231,7 +229,15 @@ pub(crate) fn sheet_content(v: &workflow::claim::TaskView, today: &str) -> io::d
             "改派记录".into(),
             s.reassignments
                 .iter()
-                .map(|r| format!("{} {}：{}（{}）", day(&r.at), r.by_name, r.summary, r.reason))
+                .map(|r| {
+                    format!(
+                        "{} {}：{}（{}）",
+                        day(&r.at),
+                        r.by_name,
+                        r.summary,
+                        r.reason
+                    )
+                })
                 .collect(),
         ),
         (

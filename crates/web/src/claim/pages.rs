@@ -684,7 +684,10 @@ pub(super) async fn render_task(
         can_complete: v.can_complete,
         can_cancel: v.can_cancel,
         leaders: if v.can_reassign {
-            state.store.region_leaders(&v.detail.task.region_code).await?
+            state
+                .store
+                .region_leaders(&v.detail.task.region_code)
+                .await?
         } else {
             vec![]
         },

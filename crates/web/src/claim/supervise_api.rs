@@ -16,14 +16,21 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use workflow::claim::{Ref, TaskAction, TaskMove};
 
-async fn run(state: &AppState, user: &crate::auth::CurrentUser, id: i64, mv: TaskMove) -> Result<Json<Value>, ApiError> {
+async fn run(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    id: i64,
+    mv: TaskMove,
+) -> Result<Json<Value>, ApiError> {
     let actor = user.actor();
     workflow::claim::supervise(&state.store, caller(user, &actor), id, &mv)
         .await
         .map_err(|e| stored_state_conflict(e.into()))?;
     let s = workflow::claim::task_supervision(&state.store, &user.principal, id).await?;
     let d = super::load_task(state, user, id).await?;
-    Ok(Json(json!({"id": id, "state": d.task.state, "deadline": d.task.deadline, "urge_count": d.task.urge_count, "supervision": s})))
+    Ok(Json(
+        json!({"id": id, "state": d.task.state, "deadline": d.task.deadline, "urge_count": d.task.urge_count, "supervision": s}),
+    ))
 }
 
 /// The supervision history of a task.
@@ -179,8 +186,8 @@ pub async fn complete(
         ));
     };
     let (fields, files) = read_multipart(multipart).await?;
-    let mv = task_move("complete", &fields, files)?
-        .ok_or_else(|| AppError::NotFound("操作".into()))?;
+    let mv =
+        task_move("complete", &fields, files)?.ok_or_else(|| AppError::NotFound("操作".into()))?;
     Ok(run(&state, &user, id, mv).await?.into_response())
 }
 
@@ -206,7 +213,15 @@ pub async fn return_task(
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&raw, "任务")?;
-    run(&state, &user, id, TaskMove::Return { reason: body.reason }).await
+    run(
+        &state,
+        &user,
+        id,
+        TaskMove::Return {
+            reason: body.reason,
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -88,7 +88,12 @@ pub async fn sheet(
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     let v = workflow::claim::task_view(&state.store, &user.principal, id).await?;
     let html = SheetTemplate {
-        layout: Layout::new(&format!("督办单：{}", v.detail.task.title), "supervision", &user, &ctx),
+        layout: Layout::new(
+            &format!("督办单：{}", v.detail.task.title),
+            "supervision",
+            &user,
+            &ctx,
+        ),
         v,
         today: domain::period::format_date(state.store.now().date()),
     }

@@ -8,12 +8,12 @@ use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::layout::{respond, Layout};
 use crate::AppState;
+use analytics::ranking::Ranking;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use domain::Route;
-use analytics::ranking::Ranking;
 use store::claim::{Remedy, TaskRow};
 
 // ----- supervision ---------------------------------------------------------------------------

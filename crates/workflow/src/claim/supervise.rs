@@ -165,10 +165,7 @@ pub async fn supervise(
         }
         TaskMove::RequestExtension { deadline, reason } => {
             let new = domain::period::parse_date(deadline.trim()).map_err(|_| {
-                Error::invalid_field(
-                    "deadline",
-                    format!("新期限“{deadline}”格式应为 2025-12-31"),
-                )
+                Error::invalid_field("deadline", format!("新期限“{deadline}”格式应为 2025-12-31"))
             })?;
             let reason = text(reason, "reason", "延期原因", 500)?;
             let current = domain::period::parse_date(&d.task.deadline)
@@ -197,13 +194,8 @@ pub async fn supervise(
                 return Err(Error::invalid_field("deadline", "新期限不能早于今天"));
             }
             let mut tx = store.begin_write().await?;
-            tx.request_extension(
-                actor,
-                task_id,
-                &domain::period::format_date(new),
-                &reason,
-            )
-            .await?;
+            tx.request_extension(actor, task_id, &domain::period::format_date(new), &reason)
+                .await?;
             tx.commit().await?;
         }
         TaskMove::DecideExtension {
@@ -278,8 +270,7 @@ pub async fn supervise(
         TaskMove::Return { reason } => {
             let reason = text(reason, "reason", "退回原因", 500)?;
             let mut tx = store.begin_write().await?;
-            tx.decide_completion(actor, task_id, false, &reason)
-                .await?;
+            tx.decide_completion(actor, task_id, false, &reason).await?;
             tx.commit().await?;
         }
     }

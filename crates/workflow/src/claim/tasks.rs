@@ -199,7 +199,11 @@ pub async fn read_task(store: &Store, principal: &Principal, id: i64) -> Result<
         .ok_or_else(|| Error::NotFound(format!("任务 {id}")))
 }
 
-pub(super) async fn covers(store: &Store, principal: &Principal, task: &TaskRow) -> Result<bool, Error> {
+pub(super) async fn covers(
+    store: &Store,
+    principal: &Principal,
+    task: &TaskRow,
+) -> Result<bool, Error> {
     Ok(match principal.person_id {
         Some(person) => {
             store
@@ -245,9 +249,8 @@ pub async fn task_view(store: &Store, principal: &Principal, id: i64) -> Result<
         None => None,
     };
     let covering = covers(store, principal, &d.task).await?;
-    let can_claim = d.task.claimed_by_person.is_none()
-        && !st.is_closed()
-        && principal.can_claim_task(covering);
+    let can_claim =
+        d.task.claimed_by_person.is_none() && !st.is_closed() && principal.can_claim_task(covering);
     let supervision = store.task_supervision(id).await?;
     let may = |m: Move| principal.may_supervise(m, &f, covering);
     let live = !st.is_closed();
