@@ -388,11 +388,10 @@ async fn accept_and_return_race(dialect: Dialect) {
     let id = claimed_task(&app, "督办测试：并发验收", 10).await;
     let (s, _) = leader.complete(id, true, true).await;
     assert_eq!(s, StatusCode::OK);
-    let accept = office.post(&format!("/api/v1/tasks/{id}/accept"), json!({}));
-    let ret = office.post(
-        &format!("/api/v1/tasks/{id}/return"),
-        json!({"reason": "佐证不足"}),
-    );
+    let accept_path = format!("/api/v1/tasks/{id}/accept");
+    let return_path = format!("/api/v1/tasks/{id}/return");
+    let accept = office.post(&accept_path, json!({}));
+    let ret = office.post(&return_path, json!({"reason": "佐证不足"}));
     let ((a, _), (r, _)) = tokio::join!(accept, ret);
     let mut statuses = [a, r];
     statuses.sort();
