@@ -18,6 +18,7 @@ pub mod observed;
 pub mod period;
 pub mod project;
 pub mod region;
+pub mod supervision;
 pub mod target;
 pub mod task;
 pub mod text;

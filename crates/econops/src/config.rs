@@ -19,6 +19,8 @@ pub struct Settings {
     pub targets: TargetsSection,
     pub warnings: WarningsSection,
     pub projects: ProjectsSection,
+    /// The weights of the 赛马 ranking (督办).
+    pub ranking: RankingSection,
     /// Sign-in, sessions, tokens and login throttling (the web layer's own settings).
     pub auth: web::AuthSettings,
     pub uploads: UploadsSection,
@@ -121,6 +123,26 @@ impl Default for ProjectsSection {
             stall_watch_days: stall.watch_days,
             stall_alarm_days: stall.alarm_days,
             value_added_percent: domain::project::ValueAddedRule::default().percent,
+        }
+    }
+}
+
+/// The weights of the 赛马 score (`analytics::ranking`, docs/methods.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingSection {
+    pub timeliness_weight: f64,
+    pub results_weight: f64,
+    pub overdue_day_points: f64,
+}
+
+impl Default for RankingSection {
+    fn default() -> Self {
+        let d = analytics::ranking::RankingWeights::default();
+        Self {
+            timeliness_weight: d.timeliness,
+            results_weight: d.results,
+            overdue_day_points: d.overdue_day_points,
         }
     }
 }
@@ -255,6 +277,20 @@ const DOCS: &[(&str, &str)] = &[
     (
         "warnings.red_shortfall_gdp_pp",
         "Red when the shortfall costs GDP growth this many percentage points or more.",
+    ),
+    ("ranking", "The 赛马 ranking of departments and towns (督办): the weights of its score."),
+    (
+        "ranking.timeliness_weight",
+        "Weight of timeliness (时效: due tasks accepted on time, less the overdue-day penalty), 0–100.",
+    ),
+    (
+        "ranking.results_weight",
+        "Weight of results (成效: the unit's targets' completion against 序时进度), 0–100; the two\n\
+         weights may not both be 0.",
+    ),
+    (
+        "ranking.overdue_day_points",
+        "Timeliness points lost per day of mean lateness of the due tasks, 0–100.",
     ),
     ("projects", "Projects (打项目)."),
     (
@@ -457,6 +493,21 @@ impl Settings {
             1,
             100,
         )?;
+        let r = &self.ranking;
+        float_in("ranking.timeliness_weight", r.timeliness_weight, 0.0, 100.0)?;
+        float_in("ranking.results_weight", r.results_weight, 0.0, 100.0)?;
+        float_in(
+            "ranking.overdue_day_points",
+            r.overdue_day_points,
+            0.0,
+            100.0,
+        )?;
+        if r.timeliness_weight + r.results_weight <= 0.0 {
+            return Err(range(
+                "ranking.results_weight",
+                "ranking.timeliness_weight 与 ranking.results_weight 不能同时为 0".to_string(),
+            ));
+        }
         self.auth
             .validate()
             .map_err(|(key, reason)| range(&format!("auth.{key}"), reason))?;
@@ -523,6 +574,7 @@ impl Settings {
             targets,
             warnings,
             projects,
+            ranking,
             auth,
             uploads,
             plausible,
@@ -554,6 +606,11 @@ impl Settings {
                     output_per_investment_max: plausible.output_per_investment_max,
                     task_pp_max: plausible.task_pp_max,
                     task_pp_gap_multiple: plausible.task_pp_gap_multiple,
+                },
+                ranking: analytics::ranking::RankingWeights {
+                    timeliness: ranking.timeliness_weight,
+                    results: ranking.results_weight,
+                    overdue_day_points: ranking.overdue_day_points,
                 },
             },
             secure_cookies: server.secure_cookies,

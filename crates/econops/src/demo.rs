@@ -802,7 +802,22 @@ async fn load_claims(
                 tx.report_progress(&leader, id, body, &[]).await?;
             }
             if p.finish {
-                tx.complete_task(&leader, id).await?;
+                // 办结 with 成效 and 佐证, then the office's 验收: only then is it done.
+                tx.submit_completion(
+                    &leader,
+                    id,
+                    &store::supervision::NewCompletion {
+                        outcome: p.progress.join("").to_string(),
+                        realised_pp: None,
+                        files: vec![(
+                            "办结佐证.txt".to_string(),
+                            "text/plain".to_string(),
+                            p.progress.join("\n").into_bytes(),
+                        )],
+                    },
+                )
+                .await?;
+                tx.decide_completion(&actor, id, true, "").await?;
             }
         }
         if p.route.serves_enterprises() && p.claim_by.is_some() {

@@ -347,7 +347,8 @@ async fn the_gap_ledger_moves_with_a_project_in_production_and_a_task_done(diale
     assert!(a["covered_pp"].as_f64().expect("covered") > covered);
     assert!(a["uncovered_pp"].as_f64().expect("uncovered") < uncovered);
 
-    // A task done moves its expected pp from the open tasks to the done ones.
+    // A task done (办结, then accepted) moves its expected pp from the open tasks to the done
+    // ones; reported done but not yet accepted it still counts as open.
     let open = app
         .store
         .task_effects("370281", 2025)
@@ -357,9 +358,28 @@ async fn the_gap_ledger_moves_with_a_project_in_production_and_a_task_done(diale
         .find(|t| matches!(t.state.as_str(), "in_progress" | "overdue") && t.expected_pp.is_some())
         .expect("a task in progress with an expected effect");
     let mut tx = app.store.begin_write().await.expect("begin");
-    tx.complete_task(&store::Actor::system("test"), open.id)
+    tx.submit_completion(
+        &store::Actor::system("test"),
+        open.id,
+        &store::supervision::NewCompletion {
+            outcome: "完成".into(),
+            realised_pp: None,
+            files: vec![("佐证.txt".into(), "text/plain".into(), b"ok".to_vec())],
+        },
+    )
+    .await
+    .expect("submitted");
+    tx.commit().await.expect("commit");
+    let waiting = ledger(&office).await;
+    assert_eq!(
+        waiting["ledger"]["tasks_done"].as_i64(),
+        a["tasks_done"].as_i64(),
+        "not accepted: not done"
+    );
+    let mut tx = app.store.begin_write().await.expect("begin");
+    tx.decide_completion(&store::Actor::system("test"), open.id, true, "")
         .await
-        .expect("done");
+        .expect("accepted");
     tx.commit().await.expect("commit");
     let done = ledger(&office).await;
     let d = &done["ledger"];

@@ -3,21 +3,57 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
-/// One line of the on-time completion ranking (赛马).
+/// One line of the ranking (赛马), with the parts of its score.
 #[derive(Debug, Clone)]
 pub struct RankLine {
+    /// 部门 or 镇街.
     pub kind: String,
+    /// None: not ranked (无到期任务).
+    pub rank: Option<i64>,
     pub name: String,
     pub total: i64,
+    pub due: i64,
     pub done_on_time: i64,
     pub done_late: i64,
     pub overdue: i64,
-    pub open: i64,
+    pub running: i64,
+    pub overdue_days: i64,
+    /// In %.
     pub on_time_rate: Option<f64>,
+    /// 0–100.
+    pub timeliness: Option<f64>,
+    /// 0–100.
+    pub results: Option<f64>,
+    /// 0–100.
+    pub score: Option<f64>,
 }
 
-/// The ranking of departments and towns by on-time task completion, as a workbook.
-pub fn ranking_xlsx(region: &str, as_of: &str, lines: &[RankLine]) -> Result<Vec<u8>, XlsxError> {
+/// The column headers of the ranking, the page's and the workbook's.
+pub const RANK_HEADERS: [&str; 14] = [
+    "类别",
+    "名次",
+    "单位",
+    "任务数",
+    "到期任务",
+    "按期完成",
+    "逾期完成",
+    "逾期未完成",
+    "未到期",
+    "逾期天数合计",
+    "按期完成率",
+    "时效得分",
+    "成效得分",
+    "综合得分",
+];
+
+/// The ranking of departments and of towns (each ranked on its own), with the formula, as a
+/// workbook.
+pub fn ranking_xlsx(
+    region: &str,
+    as_of: &str,
+    formula: &str,
+    lines: &[RankLine],
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("赛马排名")?;
@@ -30,48 +66,53 @@ pub fn ranking_xlsx(region: &str, as_of: &str, lines: &[RankLine]) -> Result<Vec
     let number = Format::new()
         .set_num_format("0")
         .set_align(FormatAlign::Right);
+    let score = Format::new()
+        .set_num_format("0.0")
+        .set_align(FormatAlign::Right);
     let percent = Format::new()
         .set_num_format("0.0%")
         .set_align(FormatAlign::Right);
-    sheet.write_string_with_format(
-        0,
-        0,
-        format!("{region} 任务按期完成排名（截至 {as_of}）"),
-        &title,
-    )?;
-    let headers = [
-        "名次",
-        "类别",
-        "单位",
-        "任务数",
-        "按期完成",
-        "逾期完成",
-        "逾期未完成",
-        "在办",
-        "按期完成率",
-    ];
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(2, c as u16, *h, &header)?;
+    sheet.write_string_with_format(0, 0, format!("{region} 赛马排名（截至 {as_of}）"), &title)?;
+    sheet.write_string(1, 0, formula)?;
+    for (c, h) in RANK_HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(3, c as u16, *h, &header)?;
     }
     for (i, l) in lines.iter().enumerate() {
-        let r = 3 + i as u32;
-        sheet.write_number_with_format(r, 0, (i + 1) as f64, &number)?;
-        sheet.write_string(r, 1, &l.kind)?;
+        let r = 4 + i as u32;
+        sheet.write_string(r, 0, &l.kind)?;
+        match l.rank {
+            Some(n) => sheet.write_number_with_format(r, 1, n as f64, &number)?,
+            None => sheet.write_string(r, 1, "无到期任务")?,
+        };
         sheet.write_string(r, 2, &l.name)?;
-        for (c, v) in [l.total, l.done_on_time, l.done_late, l.overdue, l.open]
-            .iter()
-            .enumerate()
+        for (c, v) in [
+            l.total,
+            l.due,
+            l.done_on_time,
+            l.done_late,
+            l.overdue,
+            l.running,
+            l.overdue_days,
+        ]
+        .iter()
+        .enumerate()
         {
             sheet.write_number_with_format(r, 3 + c as u16, *v as f64, &number)?;
         }
         match l.on_time_rate {
-            Some(rate) => sheet.write_number_with_format(r, 8, rate / 100.0, &percent)?,
-            None => sheet.write_string(r, 8, "—")?,
+            Some(rate) => sheet.write_number_with_format(r, 10, rate / 100.0, &percent)?,
+            None => sheet.write_string(r, 10, "—")?,
         };
+        for (c, v) in [l.timeliness, l.results, l.score].iter().enumerate() {
+            match v {
+                Some(x) => sheet.write_number_with_format(r, 11 + c as u16, *x, &score)?,
+                None => sheet.write_string(r, 11 + c as u16, "—")?,
+            };
+        }
     }
-    sheet.set_column_width(1, 8)?;
+    sheet.set_column_width(1, 10)?;
     sheet.set_column_width(2, 28)?;
-    sheet.set_column_width(8, 12)?;
+    sheet.set_column_width(10, 12)?;
     book.save_to_buffer()
 }
 
@@ -82,17 +123,31 @@ mod tests {
 
     #[test]
     fn the_ranking_reads_back() {
-        let lines = vec![RankLine {
+        let line = RankLine {
             kind: "部门".into(),
+            rank: Some(1),
             name: "市工业和信息化局".into(),
             total: 4,
+            due: 4,
             done_on_time: 3,
             done_late: 0,
             overdue: 1,
-            open: 0,
+            running: 0,
+            overdue_days: 5,
             on_time_rate: Some(75.0),
-        }];
-        let bytes = ranking_xlsx("胶州市", "2025-10-14", &lines).expect("xlsx");
+            timeliness: Some(73.75),
+            results: None,
+            score: Some(73.75),
+        };
+        let idle = RankLine {
+            rank: None,
+            name: "胶西街道".into(),
+            kind: "镇街".into(),
+            score: None,
+            ..line.clone()
+        };
+        let bytes =
+            ranking_xlsx("胶州市", "2025-10-14", "综合得分 = …", &[line, idle]).expect("xlsx");
         let t = read_workbook("ranking.xlsx", bytes).expect("read");
         assert_eq!(t.sheet.as_deref(), Some("赛马排名"));
         let row = t
@@ -105,12 +160,16 @@ mod tests {
             })
             .expect("row");
         assert_eq!(
-            row.cells[8],
+            row.cells[10],
             Cell::Number {
                 value: 0.75,
                 percent: true
             }
         );
+        assert!(t.rows.iter().any(|r| r
+            .cells
+            .iter()
+            .any(|c| *c == Cell::Text("无到期任务".into()))));
     }
 }
 

@@ -5,6 +5,7 @@
 //! headers) onto those cells and checks every row, collecting every problem with its file,
 //! sheet, row and column. An import with any problem writes nothing.
 
+pub mod docx;
 pub mod export;
 pub mod imports;
 pub mod limits;

@@ -138,10 +138,20 @@ pub struct TaskRow {
     pub claimed_by_person: Option<i64>,
     pub claimed_by_name: Option<String>,
     pub claimed_at: Option<String>,
+    /// When its claimer reported it done (办结); kept when the office accepts it, cleared when
+    /// the office returns it.
     pub done_at: Option<String>,
     pub created_by_name: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The deadline the task was created with; `deadline` is the one in force (after approved
+    /// extensions). None only for a row written behind the store's back.
+    pub original_deadline: Option<String>,
+    /// When the office accepted it (验收); only an accepted task is done.
+    pub accepted_at: Option<String>,
+    pub accepted_by_name: Option<String>,
+    /// How often it was urged (催办).
+    pub urge_count: i64,
 }
 
 impl TaskRow {
@@ -298,6 +308,8 @@ pub const NOTIFICATIONS_SCOPE: &str = "notifications";
 #[derive(Debug, Clone, FromRow)]
 pub struct RankTaskRow {
     pub kind: String,
+    /// The department's or town's id.
+    pub unit_id: i64,
     pub name: String,
     /// Read strictly: an unknown state is an error, never a running task.
     pub state: crate::codes::Code<TaskState>,
@@ -305,14 +317,15 @@ pub struct RankTaskRow {
     pub done_at: Option<String>,
 }
 
-const TASK_SELECT: &str = "SELECT t.id, t.region_code, t.shortfall_id, t.remedy_id, t.title, t.description, t.route, \
+pub(crate) const TASK_SELECT: &str = "SELECT t.id, t.region_code, t.shortfall_id, t.remedy_id, t.title, t.description, t.route, \
     t.track_id, tr.name AS track_name, t.town_id, tw.name AS town_name, t.owner_department_id, d.name AS owner_department_name, \
     t.deadline, t.expected_pp, t.state, t.claimed_by_person, p.name AS claimed_by_name, t.claimed_at, t.done_at, \
-    t.created_by_name, t.created_at, t.updated_at \
+    t.created_by_name, t.created_at, t.updated_at, t.original_deadline, t.accepted_at, t.accepted_by_name, \
+    (SELECT COUNT(*) FROM task_urges u WHERE u.task_id = t.id) AS urge_count \
     FROM tasks t LEFT JOIN tracks tr ON tr.id = t.track_id LEFT JOIN towns tw ON tw.id = t.town_id \
     LEFT JOIN departments d ON d.id = t.owner_department_id LEFT JOIN people p ON p.id = t.claimed_by_person";
 
-fn task_audit(
+pub(crate) fn task_audit(
     action: &'static str,
     id: i64,
     region: &str,
@@ -333,7 +346,7 @@ fn task_audit(
 
 /// Why a task cannot take an event: a closed task (perhaps closed by a parallel request) is a
 /// conflict with its current state; otherwise the event does not apply yet.
-fn refused(task: &TaskRow, verb: &str) -> StoreError {
+pub(crate) fn refused(task: &TaskRow, verb: &str) -> StoreError {
     let message = format!("任务{}，不能{verb}", task.state().label());
     if task.state().is_closed() {
         StoreError::Conflict(message)
@@ -572,8 +585,8 @@ impl WriteTx {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO tasks (region_code, shortfall_id, remedy_id, title, description, route, track_id, town_id, owner_department_id, \
-             deadline, expected_pp, state, created_by_name, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13, $13) RETURNING id",
+             deadline, expected_pp, state, created_by_name, created_at, updated_at, original_deadline) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13, $13, $10) RETURNING id",
         )
         .bind(new.region_code.clone())
         .bind(new.shortfall_id)
@@ -658,7 +671,7 @@ impl WriteTx {
 
     /// The task, locked for the rest of the transaction (see [`WriteTx::lock_row`]), so that a
     /// state change checks the state as it is now.
-    async fn task_for_update(&mut self, id: i64) -> Result<TaskRow> {
+    pub(crate) async fn task_for_update(&mut self, id: i64) -> Result<TaskRow> {
         if !self.lock_row("tasks", id).await? {
             return Err(StoreError::NotFound(format!("任务 {id}")));
         }
@@ -716,7 +729,7 @@ impl WriteTx {
         })
     }
 
-    async fn move_task(
+    pub(crate) async fn move_task(
         &mut self,
         actor: &Actor,
         task: &TaskRow,
@@ -724,11 +737,22 @@ impl WriteTx {
         summary: String,
     ) -> Result<()> {
         let at = self.at.clone();
-        let done_at = (to == TaskState::Done).then(|| at.clone());
-        sqlx::query("UPDATE tasks SET state = $1, updated_at = $2, done_at = COALESCE($3, done_at) WHERE id = $4")
+        // 办结 dates the work; 验收 keeps that date; 退回 clears it.
+        let done_at = match to {
+            TaskState::Submitted => Some(at.clone()),
+            TaskState::Done => task.done_at.clone().or_else(|| Some(at.clone())),
+            _ => None,
+        };
+        let accepted_at = (to == TaskState::Done).then(|| at.clone());
+        let accepted_by = (to == TaskState::Done).then(|| actor.name.clone());
+        sqlx::query(
+            "UPDATE tasks SET state = $1, updated_at = $2, done_at = $3, accepted_at = $4, accepted_by_name = $5 WHERE id = $6",
+        )
             .bind(to.code())
             .bind(at)
             .bind(done_at)
+            .bind(accepted_at)
+            .bind(accepted_by)
             .bind(task.id)
             .execute(self.conn())
             .await?;
@@ -797,20 +821,6 @@ impl WriteTx {
             .await?;
         }
         Ok(progress_id)
-    }
-
-    pub async fn complete_task(&mut self, actor: &Actor, id: i64) -> Result<()> {
-        let task = self.task_for_update(id).await?;
-        task.state()
-            .after(TaskEvent::Complete, task.claimed_by_person.is_some())
-            .ok_or_else(|| refused(&task, "办结"))?;
-        self.move_task(
-            actor,
-            &task,
-            TaskState::Done,
-            format!("办结任务：{}", task.title),
-        )
-        .await
     }
 
     pub async fn cancel_task(&mut self, actor: &Actor, id: i64, reason: &str) -> Result<()> {
@@ -1442,8 +1452,8 @@ impl Store {
     /// (赛马, `analytics::ranking`) counts them.
     pub async fn task_rank_rows(&self, region: &str) -> Result<Vec<RankTaskRow>> {
         Ok(sqlx::query_as::<_, RankTaskRow>(
-            "SELECT 'department' AS kind, d.name, t.state, t.deadline, t.done_at FROM tasks t JOIN departments d ON d.id = t.owner_department_id WHERE t.region_code = $1 \
-             UNION ALL SELECT 'town' AS kind, tw.name, t.state, t.deadline, t.done_at FROM tasks t JOIN towns tw ON tw.id = t.town_id WHERE t.region_code = $1",
+            "SELECT 'department' AS kind, d.id AS unit_id, d.name, t.state, t.deadline, t.done_at FROM tasks t JOIN departments d ON d.id = t.owner_department_id WHERE t.region_code = $1 \
+             UNION ALL SELECT 'town' AS kind, tw.id AS unit_id, tw.name, t.state, t.deadline, t.done_at FROM tasks t JOIN towns tw ON tw.id = t.town_id WHERE t.region_code = $1",
         )
         .bind(region)
         .fetch_all(&self.pool)

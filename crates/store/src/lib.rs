@@ -18,6 +18,7 @@ mod migrate;
 pub mod project_list;
 pub mod reference;
 pub mod staging;
+pub mod supervision;
 pub mod targets;
 pub mod testing;
 pub mod users;

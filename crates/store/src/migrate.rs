@@ -105,6 +105,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0004_none.sql"),
     },
     Migration {
+        version: 15,
+        name: "supervision",
+        portable: include_str!("../migrations/0015_supervision.sql"),
+        sqlite: include_str!("../migrations/0015_supervision.sqlite.sql"),
+        postgres: include_str!("../migrations/0015_supervision.postgres.sql"),
+    },
+    Migration {
         version: 16,
         name: "indicator_kinds",
         portable: include_str!("../migrations/0004_none.sql"),

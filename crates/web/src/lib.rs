@@ -147,6 +147,16 @@ impl App {
                 post(claim::pages::task_progress)
                     .layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
             )
+            .route(
+                "/tasks/{id}/complete",
+                post(claim::supervise_pages::complete)
+                    .layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
+            )
+            .route("/tasks/{id}/sheet", get(claim::supervise_pages::sheet))
+            .route(
+                "/tasks/{id}/sheet.docx",
+                get(claim::supervise_pages::sheet_docx),
+            )
             .route("/tasks/{id}/{action}", post(claim::pages::task_action))
             .route("/attachments/{id}", get(claim::pages::attachment))
             .route("/supervision", get(claim::pages::supervision))
@@ -206,6 +216,44 @@ impl App {
             .route(
                 "/api/v1/tasks/{id}/progress",
                 post(claim::api::task_progress),
+            )
+            .route(
+                "/api/v1/tasks/{id}/supervision",
+                get(claim::supervise_api::history),
+            )
+            .route("/api/v1/tasks/{id}/urge", post(claim::supervise_api::urge))
+            .route(
+                "/api/v1/tasks/{id}/reassign",
+                post(claim::supervise_api::reassign),
+            )
+            .route(
+                "/api/v1/tasks/{id}/extensions",
+                post(claim::supervise_api::request_extension),
+            )
+            .route(
+                "/api/v1/tasks/{id}/extensions/{extension}",
+                post(claim::supervise_api::decide_extension),
+            )
+            .route(
+                "/api/v1/tasks/{id}/instructions",
+                post(claim::supervise_api::instruct),
+            )
+            .route(
+                "/api/v1/tasks/{id}/complete",
+                post(claim::supervise_api::complete)
+                    .layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
+            )
+            .route(
+                "/api/v1/tasks/{id}/accept",
+                post(claim::supervise_api::accept),
+            )
+            .route(
+                "/api/v1/tasks/{id}/return",
+                post(claim::supervise_api::return_task),
+            )
+            .route(
+                "/api/v1/tasks/{id}/cancel",
+                post(claim::supervise_api::cancel),
             )
             .route(
                 "/api/v1/projects",

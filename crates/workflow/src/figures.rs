@@ -353,6 +353,8 @@ pub async fn gap_ledger(
                         | domain::TaskState::Claimed
                         | domain::TaskState::InProgress
                         | domain::TaskState::Overdue
+                        // 办结 but not accepted: still open until the office accepts it.
+                        | domain::TaskState::Submitted
                 ),
                 done: state == domain::TaskState::Done,
                 expected_pp: t.expected_pp,

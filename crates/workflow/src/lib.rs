@@ -31,4 +31,6 @@ pub struct Settings {
     pub value_added: domain::project::ValueAddedRule,
     /// The plausible ranges of typed numbers that a deployment may move (`[plausible]`).
     pub bounds: domain::bounds::Bounds,
+    /// The weights of the 赛马 score (`analytics::ranking`).
+    pub ranking: analytics::ranking::RankingWeights,
 }

@@ -17,7 +17,7 @@ use domain::{Role, Route, TaskState};
 use std::collections::HashMap;
 use store::claim::{ClaimOutcome, Remedy, TaskDetail, TaskRow};
 use workflow::claim::{
-    Attachment, CloseShortfall, CreateTask, MilestoneInput, OpenShortfall, Ref, ReportProgress,
+    CloseShortfall, CreateTask, MilestoneInput, OpenShortfall, Ref, ReportProgress,
     ShortfallSummary, TaskAction,
 };
 use workflow::locate::build_report;
@@ -645,6 +645,9 @@ struct TaskTemplate {
     can_work: bool,
     can_complete: bool,
     can_cancel: bool,
+    v: workflow::claim::TaskView,
+    leaders: Vec<(i64, String)>,
+    departments: Vec<store::reference::Department>,
     enterprises: Vec<store::reference::Enterprise>,
     message: Option<String>,
     error: Option<String>,
@@ -692,7 +695,7 @@ impl TaskTemplate {
     }
 }
 
-async fn render_task(
+pub(super) async fn render_task(
     state: &AppState,
     user: &CurrentUser,
     ctx: &ViewContext,
@@ -716,14 +719,28 @@ async fn render_task_typed(
     Ok(TaskTemplate {
         layout: Layout::new(&v.detail.task.title, "claim", user, ctx),
         state: v.state,
-        shortfall: v.shortfall,
-        remedy: v.remedy,
+        shortfall: v.shortfall.clone(),
+        remedy: v.remedy.clone(),
         can_claim: v.can_claim,
         can_work: v.can_work,
         can_complete: v.can_complete,
         can_cancel: v.can_cancel,
+        leaders: if v.can_reassign {
+            state
+                .store
+                .region_leaders(&v.detail.task.region_code)
+                .await?
+        } else {
+            vec![]
+        },
+        departments: if v.can_reassign {
+            state.store.departments(&v.detail.task.region_code).await?
+        } else {
+            vec![]
+        },
         enterprises: state.store.enterprises(&v.detail.task.region_code).await?,
-        d: v.detail,
+        d: v.detail.clone(),
+        v,
         message,
         error,
         today: domain::period::format_date(state.store.now().date()),
@@ -789,44 +806,6 @@ pub async fn claim_task(
     }
 }
 
-/// Reads a multipart progress report: its text fields and the files as uploaded (the
-/// attachment policy is `domain::attachment`, applied by the use case).
-async fn read_progress(
-    mut multipart: Multipart,
-) -> Result<(HashMap<String, String>, Vec<Attachment>), AppError> {
-    let mut fields = HashMap::new();
-    let mut files = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad("上传内容无法读取（文件可能超过大小上限，或上传中断）"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        match field.file_name().map(|f| f.to_string()) {
-            Some(file_name) if !file_name.is_empty() => {
-                let bytes = field.bytes().await.map_err(|_| {
-                    AppError::bad("附件无法读取（文件可能超过大小上限，或上传中断）")
-                })?;
-                if bytes.is_empty() {
-                    continue;
-                }
-                files.push(Attachment {
-                    file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            Some(_) => {}
-            None => {
-                let text = field.text().await.map_err(|_| {
-                    AppError::bad("表单无法读取（文件可能超过大小上限，或上传中断）")
-                })?;
-                fields.insert(name, text);
-            }
-        }
-    }
-    Ok((fields, files))
-}
-
 pub async fn task_progress(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -836,7 +815,7 @@ pub async fn task_progress(
 ) -> Result<Response, PageError> {
     let id = parse_id(&raw, "任务")?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let (fields, files) = match read_progress(multipart).await {
+    let (fields, files) = match super::read_multipart(multipart).await {
         Ok(x) => x,
         Err(e @ AppError::BadRequest { .. }) => {
             let html = render_task(&state, &user, &ctx, id, None, Some(e.public_message())).await?;
@@ -880,9 +859,9 @@ fn task_action_command(
             .map_err(|_| AppError::bad_field("enterprise_id", "请选择企业"))
     };
     Ok(match action {
-        "complete" => TaskAction::Complete,
         "cancel" => TaskAction::Cancel {
             reason: field("reason"),
+            confirmed: super::confirmed(form),
         },
         "milestone" => TaskAction::Milestone {
             milestone_id: field("milestone_id")
@@ -928,16 +907,22 @@ pub async fn task_action(
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     load_task(&state, &user, id).await?;
     let actor = user.actor();
-    let result = match task_action_command(&action, &form) {
-        Ok(cmd) => workflow::claim::act_on_task(
-            &state.store,
-            caller(&user, &actor),
-            &state.config.rules,
-            id,
-            &cmd,
-        )
-        .await
-        .map_err(AppError::from),
+    let result = match super::task_move(&action, &form, vec![]) {
+        Ok(Some(mv)) => workflow::claim::supervise(&state.store, caller(&user, &actor), id, &mv)
+            .await
+            .map_err(AppError::from),
+        Ok(None) => match task_action_command(&action, &form) {
+            Ok(cmd) => workflow::claim::act_on_task(
+                &state.store,
+                caller(&user, &actor),
+                &state.config.rules,
+                id,
+                &cmd,
+            )
+            .await
+            .map_err(AppError::from),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match result {

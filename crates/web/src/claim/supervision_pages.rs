@@ -1,5 +1,6 @@
-//! The 督办 (supervision) and 解决方案库 pages of 领任务: overdue tasks, the 赛马 ranking (also as
-//! a workbook), late project issues, and the searchable remedy library.
+//! The 督办 (supervision) and 解决方案库 pages of 领任务: overdue tasks, tasks waiting for
+//! acceptance and extension requests waiting for a decision, the 赛马 ranking of departments
+//! and towns (also as a workbook), late project issues, and the searchable remedy library.
 
 use super::sweep;
 use crate::auth::PageUser;
@@ -7,6 +8,7 @@ use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::layout::{respond, Layout};
 use crate::AppState;
+use analytics::ranking::Ranking;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
@@ -21,7 +23,11 @@ use store::claim::{Remedy, TaskRow};
 struct SupervisionTemplate {
     layout: Layout,
     overdue: Vec<TaskRow>,
-    ranking: Vec<analytics::ranking::RankRow>,
+    /// Reported done, waiting for the office's acceptance (待验收).
+    submitted: Vec<TaskRow>,
+    extensions: Vec<store::supervision::PendingExtension>,
+    ranking: Ranking,
+    formula: String,
     late_issues: Vec<store::land::LateIssue>,
     today: String,
 }
@@ -29,6 +35,15 @@ struct SupervisionTemplate {
 impl SupervisionTemplate {
     fn rate(&self, r: &Option<f64>) -> String {
         r.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())
+    }
+    fn groups(&self) -> Vec<(&'static str, &[analytics::ranking::RankRow])> {
+        vec![
+            ("部门排名", self.ranking.departments.as_slice()),
+            ("镇街排名", self.ranking.towns.as_slice()),
+        ]
+    }
+    fn points(&self, r: &Option<f64>) -> String {
+        r.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
     }
     fn route_label(&self, code: &str) -> &'static str {
         Route::parse(code).map(|r| r.label()).unwrap_or("—")
@@ -45,11 +60,34 @@ pub async fn supervision(
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
     let overdue =
         workflow::claim::overdue_tasks(&state.store, &user.principal, &ctx.region.code).await?;
+    let submitted = workflow::claim::tasks(
+        &state.store,
+        &user.principal,
+        &ctx.region.code,
+        Some(domain::TaskState::Submitted),
+    )
+    .await?;
+    let extensions = state
+        .store
+        .pending_extensions(&ctx.region.code)
+        .await?
+        .into_iter()
+        .filter(|e| user.principal.can_read_task(e.town_id))
+        .collect();
     let access = crate::land::pages::access(&state, &user).await?;
     let html = SupervisionTemplate {
         layout: Layout::new("督办", "supervision", &user, &ctx),
         overdue,
-        ranking: workflow::claim::ranking(&state.store, &ctx.region.code).await?,
+        submitted,
+        extensions,
+        formula: formula(&state.config.rules.ranking),
+        ranking: workflow::claim::ranking(
+            &state.store,
+            &state.config.rules,
+            &ctx.region.code,
+            &ctx.period,
+        )
+        .await?,
         late_issues: state
             .store
             .late_project_issues(
@@ -79,34 +117,58 @@ pub async fn supervision(
     Ok(respond(html, &ctx))
 }
 
-/// The ranking as an .xlsx workbook.
+/// The 赛马 formula in words, with the weights in force.
+pub(crate) fn formula(w: &analytics::ranking::RankingWeights) -> String {
+    format!(
+        "综合得分 =（{t} × 时效得分 + {r} × 成效得分）÷（{t} + {r}）。时效得分 = 到期任务按期完成率（%）− {d} × 平均逾期天数，最低 0 分；\
+         成效得分 = 本单位各项目标完成进度与序时进度之比的平均（每项最高按 100% 计）× 100，无可比目标时综合得分即时效得分。\
+         到期任务指已验收或已过现行期限的任务；只有验收通过的任务算作完成；没有到期任务的单位列为“无到期任务”，不参与排名。",
+        t = w.timeliness,
+        r = w.results,
+        d = w.overdue_day_points
+    )
+}
+
+/// The ranking as an .xlsx workbook: departments, then towns, with the page's columns.
 pub async fn ranking_xlsx(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let ranking = workflow::claim::ranking(&state.store, &ctx.region.code).await?;
+    let ranking = workflow::claim::ranking(
+        &state.store,
+        &state.config.rules,
+        &ctx.region.code,
+        &ctx.period,
+    )
+    .await?;
+    let lines: Vec<io::export::RankLine> = ranking
+        .departments
+        .iter()
+        .chain(ranking.towns.iter())
+        .map(|r| io::export::RankLine {
+            kind: r.kind.label().into(),
+            rank: r.rank,
+            name: r.name.clone(),
+            total: r.total,
+            due: r.due,
+            done_on_time: r.done_on_time,
+            done_late: r.done_late,
+            overdue: r.overdue,
+            running: r.running,
+            overdue_days: r.overdue_days,
+            on_time_rate: r.on_time_rate,
+            timeliness: r.timeliness,
+            results: r.results,
+            score: r.score,
+        })
+        .collect();
     let bytes = io::export::ranking_xlsx(
         &ctx.region.name,
         &domain::period::format_date(state.store.now().date()),
-        &ranking
-            .iter()
-            .map(|r| io::export::RankLine {
-                kind: if r.kind == "department" {
-                    "部门".into()
-                } else {
-                    "镇街".into()
-                },
-                name: r.name.clone(),
-                total: r.total,
-                done_on_time: r.done_on_time,
-                done_late: r.done_late,
-                overdue: r.overdue,
-                open: r.open,
-                on_time_rate: r.on_time_rate,
-            })
-            .collect::<Vec<_>>(),
+        &formula(&state.config.rules.ranking),
+        &lines,
     )
     .map_err(|e| AppError::Internal(Box::new(e)))?;
     Ok((

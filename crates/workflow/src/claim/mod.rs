@@ -5,12 +5,16 @@
 //! (`access`, `task`, `attachment`) and the ranking's numerics in `analytics::ranking`.
 
 mod shortfalls;
+mod supervise;
 mod supervision;
 mod tasks;
 
 pub use shortfalls::{
     close_shortfall, list_shortfalls, open_shortfall, shortfall_detail, CloseShortfall,
     OpenShortfall, ShortfallDetail, ShortfallSummary,
+};
+pub use supervise::{
+    instruct_project, require_confirmation, supervise, task_supervision, TaskMove,
 };
 pub use supervision::{overdue_tasks, ranking, remedies, RemedyQuery};
 pub use tasks::{

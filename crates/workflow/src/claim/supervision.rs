@@ -1,12 +1,12 @@
-//! 督办 (supervision) and the remedy library: overdue tasks, the ranking by on-time completion
-//! (赛马, computed by `analytics::ranking`), and the searchable remedies.
+//! 督办 (supervision) and the remedy library: overdue tasks, the ranking of departments and
+//! towns (赛马, computed by `analytics::ranking`), and the searchable remedies.
 
-use analytics::ranking::{RankRow, RankedTask, TaskOutcome};
-use domain::{Principal, TaskState};
+use analytics::ranking::{RankedTask, Ranking, TaskOutcome, UnitKind, UnitTarget};
+use domain::{Period, Principal, Progress, TargetKind, TaskState};
 use store::claim::{Remedy, TaskRow};
 use store::Store;
 
-use crate::Error;
+use crate::{Error, Settings};
 
 /// The overdue tasks of a region the caller may read.
 pub async fn overdue_tasks(
@@ -17,31 +17,85 @@ pub async fn overdue_tasks(
     super::tasks(store, principal, region, Some(TaskState::Overdue)).await
 }
 
-/// Departments and towns ranked by the share of their tasks done on time (赛马).
-pub async fn ranking(store: &Store, region: &str) -> Result<Vec<RankRow>, Error> {
-    let rows = store.task_rank_rows(region).await?;
-    Ok(analytics::ranking::rank(rows.into_iter().map(|r| {
+/// Departments and towns ranked apart (赛马, `analytics::ranking`): timeliness of their tasks
+/// as of today against the deadline in force, and their targets' completion against 序时进度
+/// of `period`, weighted by `settings.ranking`. Only an accepted task counts as done.
+pub async fn ranking(
+    store: &Store,
+    settings: &Settings,
+    region: &str,
+    period: &Period,
+) -> Result<Ranking, Error> {
+    let today = domain::period::format_date(store.now().date());
+    let unit = |k: &str| match k {
+        "department" => Ok(UnitKind::Department),
+        "town" => Ok(UnitKind::Town),
+        other => Err(Error::Store(store::StoreError::Corrupt {
+            what: "ranking unit",
+            column: "kind".into(),
+            value: other.to_string(),
+        })),
+    };
+    let mut tasks = Vec::new();
+    for r in store.task_rank_rows(region).await? {
         let outcome = match r.state.0 {
             TaskState::Cancelled => TaskOutcome::Cancelled,
-            TaskState::Done => {
-                if r.done_at
-                    .as_deref()
-                    .is_some_and(|d| domain::task::done_on_time(&r.deadline, d))
-                {
-                    TaskOutcome::DoneOnTime
+            TaskState::Done => TaskOutcome::Done {
+                late_days: domain::task::overdue_days(
+                    &r.deadline,
+                    r.done_at.as_deref().unwrap_or(&r.deadline),
+                ),
+            },
+            // Waiting for acceptance, or within the deadline: not yet due.
+            TaskState::Submitted => TaskOutcome::Running,
+            TaskState::Open | TaskState::Claimed | TaskState::InProgress | TaskState::Overdue => {
+                if r.deadline.as_str() < today.as_str() {
+                    TaskOutcome::Late {
+                        days: domain::task::overdue_days(&r.deadline, &today),
+                    }
                 } else {
-                    TaskOutcome::DoneLate
+                    TaskOutcome::Running
                 }
             }
-            TaskState::Overdue => TaskOutcome::Overdue,
-            TaskState::Open | TaskState::Claimed | TaskState::InProgress => TaskOutcome::Running,
         };
-        RankedTask {
-            kind: r.kind,
+        tasks.push(RankedTask {
+            kind: unit(&r.kind)?,
+            unit_id: r.unit_id,
             name: r.name,
             outcome,
-        }
-    })))
+        });
+    }
+    let as_of = domain::period::format_date(period.end_date());
+    let elapsed = period.elapsed_share();
+    let mut targets = Vec::new();
+    for t in store.targets(region, period.year(), &as_of).await? {
+        let kind = match t.scope().kind {
+            domain::ScopeKind::Department => UnitKind::Department,
+            domain::ScopeKind::Town => UnitKind::Town,
+            _ => continue,
+        };
+        let Some(unit_id) = t.scope_id else { continue };
+        let progress = Progress::assess(
+            t.kind(),
+            t.target_quantity(),
+            t.actual_quantity(),
+            elapsed,
+            &settings.thresholds,
+        );
+        let ratio = match (t.kind(), progress.completion) {
+            (_, None) => continue,
+            (TargetKind::Cumulative, Some(c)) if elapsed > 0.0 => c / elapsed,
+            (TargetKind::Cumulative, Some(_)) => continue,
+            (TargetKind::Level, Some(c)) => c,
+        };
+        targets.push(UnitTarget {
+            kind,
+            unit_id,
+            name: t.scope_name.clone().unwrap_or_default(),
+            ratio,
+        });
+    }
+    Ok(analytics::ranking::rank(tasks, targets, &settings.ranking))
 }
 
 /// Search the remedy library.

@@ -3,6 +3,7 @@
 //! routed (enterprises served, service actions, leads), and swept when overdue.
 
 use domain::attachment;
+use domain::supervision::Move;
 use domain::{BoundedText, Principal, Route, TaskEvent, TaskFacts, TaskState};
 use serde::Deserialize;
 use store::claim::{
@@ -201,7 +202,11 @@ pub async fn read_task(store: &Store, principal: &Principal, id: i64) -> Result<
         .ok_or_else(|| Error::NotFound(format!("任务 {id}")))
 }
 
-async fn covers(store: &Store, principal: &Principal, task: &TaskRow) -> Result<bool, Error> {
+pub(super) async fn covers(
+    store: &Store,
+    principal: &Principal,
+    task: &TaskRow,
+) -> Result<bool, Error> {
     Ok(match principal.person_id {
         Some(person) => {
             store
@@ -223,6 +228,15 @@ pub struct TaskView {
     pub can_work: bool,
     pub can_complete: bool,
     pub can_cancel: bool,
+    /// Supervision moves the caller may make now (督办).
+    pub can_urge: bool,
+    pub can_reassign: bool,
+    pub can_request_extension: bool,
+    pub can_decide_extension: bool,
+    pub can_instruct: bool,
+    pub can_accept: bool,
+    /// Urges, reassignments, extensions, completion reports and instructions, newest first.
+    pub supervision: store::supervision::TaskSupervision,
 }
 
 pub async fn task_view(store: &Store, principal: &Principal, id: i64) -> Result<TaskView, Error> {
@@ -237,10 +251,24 @@ pub async fn task_view(store: &Store, principal: &Principal, id: i64) -> Result<
         Some(r) => store.remedy(r).await?,
         None => None,
     };
-    let can_claim = d.task.claimed_by_person.is_none()
-        && !st.is_closed()
-        && principal.can_claim_task(covers(store, principal, &d.task).await?);
+    let covering = covers(store, principal, &d.task).await?;
+    let can_claim =
+        d.task.claimed_by_person.is_none() && !st.is_closed() && principal.can_claim_task(covering);
+    let supervision = store.task_supervision(id).await?;
+    let may = |m: Move| principal.may_supervise(m, &f, covering);
+    let live = !st.is_closed();
+    let movable = live && st != TaskState::Submitted;
     Ok(TaskView {
+        can_urge: live && may(Move::Urge),
+        can_reassign: movable && may(Move::Reassign),
+        can_request_extension: movable
+            && may(Move::RequestExtension)
+            && supervision.pending_extension().is_none(),
+        can_decide_extension: may(Move::DecideExtension)
+            && supervision.pending_extension().is_some(),
+        can_instruct: may(Move::Instruct),
+        can_accept: st == TaskState::Submitted && may(Move::Accept),
+        supervision,
         state: st,
         shortfall,
         remedy,
@@ -319,9 +347,10 @@ pub async fn report_progress(
 /// The actions on a task other than claiming and reporting progress.
 #[derive(Debug, Clone)]
 pub enum TaskAction {
-    Complete,
+    /// 撤销: irreversible, so it carries the explicit confirmation (`confirmed`).
     Cancel {
         reason: String,
+        confirmed: bool,
     },
     Milestone {
         milestone_id: i64,
@@ -368,17 +397,14 @@ pub async fn act_on_task(
     let actor = caller.actor;
     let work = "您无权更新该任务";
     match action {
-        TaskAction::Complete => {
-            forbid_unless(p.can_complete(&f), "只有认领领导或办公室可以办结任务")?
-        }
         TaskAction::Cancel { .. } => require_office(p)?,
         _ => forbid_unless(p.can_work_on(&f), work)?,
     }
     let mut tx = store.begin_write().await?;
     match action {
-        TaskAction::Complete => tx.complete_task(actor, id).await?,
-        TaskAction::Cancel { reason } => {
+        TaskAction::Cancel { reason, confirmed } => {
             let reason = field_text(reason.trim(), "reason", "撤销原因", 200)?;
+            super::supervise::require_confirmation(*confirmed, "撤销")?;
             tx.cancel_task(actor, id, &reason).await?;
         }
         TaskAction::Milestone { milestone_id } => {
