@@ -67,7 +67,7 @@ struct SheetTemplate {
 
 impl SheetTemplate {
     fn o2<T: crate::layout::OptNum>(&self, x: T) -> String {
-        crate::layout::o2(&x.get())
+        crate::layout::o2(x.get())
     }
     fn stamp(&self, at: &str) -> String {
         crate::layout::stamp(at)
