@@ -15,6 +15,7 @@ pub mod observed;
 pub mod period;
 pub mod project;
 pub mod region;
+pub mod request;
 pub mod target;
 pub mod task;
 pub mod text;
