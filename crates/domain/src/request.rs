@@ -227,7 +227,12 @@ impl RequestRules {
         }
         for (key, v, lo, hi) in [
             ("requests.common_min_firms", self.common_min_firms, 2, 1000),
-            ("requests.common_period_days", self.common_period_days, 1, 3660),
+            (
+                "requests.common_period_days",
+                self.common_period_days,
+                1,
+                3660,
+            ),
             ("requests.link_days", self.link_days, 1, 365),
             ("requests.link_per_hour", self.link_per_hour, 1, 10_000),
             (
@@ -292,9 +297,7 @@ pub fn can_read(p: &Principal, f: &RequestFacts) -> bool {
         Role::Admin | Role::Office | Role::Leader | Role::Viewer => true,
         Role::Department => p.department_id.is_some() && f.department_id == p.department_id,
         Role::Town => p.town_id.is_some() && f.town_id == p.town_id,
-        Role::ServiceManager => {
-            p.person_id.is_some() && f.manager_person_id == p.person_id
-        }
+        Role::ServiceManager => p.person_id.is_some() && f.manager_person_id == p.person_id,
     }
 }
 
@@ -374,6 +377,22 @@ pub fn transition(
     }
 }
 
+/// The state after the firm itself rates a resolution through its link (the only step a link
+/// may take besides submitting): the request must be the link's firm's and resolved.
+pub fn firm_confirms(f: &RequestFacts, rating: Rating) -> Result<RequestState, Refusal> {
+    if f.state != RequestState::Resolved {
+        return Err(Refusal::State(format!(
+            "诉求当前为“{}”，不能确认评价",
+            f.state.label()
+        )));
+    }
+    Ok(if rating == Rating::Dissatisfied {
+        RequestState::Accepted
+    } else {
+        RequestState::Confirmed
+    })
+}
+
 /// Why a step is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -384,11 +403,7 @@ pub enum Refusal {
 }
 
 /// Which deadline a request has missed on `today` (the first one still open and past), if any.
-pub fn late_step(
-    state: RequestState,
-    d: &Deadlines,
-    today: Date,
-) -> Option<(&'static str, Date)> {
+pub fn late_step(state: RequestState, d: &Deadlines, today: Date) -> Option<(&'static str, Date)> {
     match state {
         RequestState::Submitted if today > d.accept => Some(("受理", d.accept)),
         RequestState::Submitted | RequestState::Accepted if today > d.answer => {
@@ -442,12 +457,18 @@ mod tests {
         assert_eq!(dl.answer, d("2025-10-11"));
         let ext = deadlines(&r, &cal, d("2025-09-30"), true).expect("covered");
         assert!(ext.resolve > dl.resolve);
-        assert_eq!(late_step(RequestState::Submitted, &dl, d("2025-10-09")), None);
+        assert_eq!(
+            late_step(RequestState::Submitted, &dl, d("2025-10-09")),
+            None
+        );
         assert_eq!(
             late_step(RequestState::Submitted, &dl, d("2025-10-10")),
             Some(("受理", d("2025-10-09")))
         );
-        assert_eq!(late_step(RequestState::Resolved, &dl, d("2026-06-01")), None);
+        assert_eq!(
+            late_step(RequestState::Resolved, &dl, d("2026-06-01")),
+            None
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod figures;
 pub mod imports;
 pub mod land;
 pub mod locate;
+pub mod requests;
 pub mod targets;
 
 pub use error::Error;
@@ -27,4 +28,6 @@ pub struct Settings {
     pub stall: domain::project::StallRules,
     /// The value added assumed for a project without one.
     pub value_added: domain::project::ValueAddedRule,
+    /// Enterprise requests (诉求): deadlines, 共性问题, the firms' links.
+    pub requests: domain::request::RequestRules,
 }

@@ -23,6 +23,7 @@ struct SupervisionTemplate {
     overdue: Vec<TaskRow>,
     ranking: Vec<analytics::ranking::RankRow>,
     late_issues: Vec<store::land::LateIssue>,
+    late_requests: Vec<crate::requests::pages::LateRow>,
     today: String,
 }
 
@@ -73,6 +74,7 @@ pub async fn supervision(
                 Some(i)
             })
             .collect(),
+        late_requests: crate::requests::pages::late_rows(&state, &user, &ctx.region.code).await?,
         today: domain::period::format_date(state.store.now().date()),
     }
     .render()?;
