@@ -8,6 +8,7 @@ pub mod approval;
 pub mod figures;
 pub mod pipeline;
 pub mod ranking;
+pub mod requests;
 pub mod series;
 pub mod synthetic;
 pub mod warning;

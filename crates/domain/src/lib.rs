@@ -18,6 +18,7 @@ pub mod observed;
 pub mod period;
 pub mod project;
 pub mod region;
+pub mod request;
 pub mod supervision;
 pub mod target;
 pub mod task;

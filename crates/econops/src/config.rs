@@ -24,6 +24,8 @@ pub struct Settings {
     /// Sign-in, sessions, tokens and login throttling (the web layer's own settings).
     pub auth: web::AuthSettings,
     pub uploads: UploadsSection,
+    /// Enterprise requests (诉求): deadlines in working days, 共性问题, the firms' links.
+    pub requests: domain::request::RequestRules,
     /// Plausible input (`domain::bounds::Bounds`).
     pub plausible: PlausibleSection,
 }
@@ -385,6 +387,25 @@ const DOCS: &[(&str, &str)] = &[
         "plausible.task_pp_gap_multiple",
         "... and at most this many times its shortfall's gap.",
     ),
+    ("requests", "Enterprise requests (诉求): deadlines in working days by the calendar in force."),
+    ("requests.accept_days", "Accept within this many working days of submission."),
+    ("requests.answer_days", "Answer within this many working days of submission."),
+    ("requests.resolve_days", "Resolve within this many working days of submission."),
+    (
+        "requests.extended_resolve_days",
+        "... or this many once the office approved the one extension.",
+    ),
+    (
+        "requests.common_min_firms",
+        "A category raised by at least this many firms of one track is a 共性问题 ...",
+    ),
+    ("requests.common_period_days", "... when raised within this many calendar days."),
+    ("requests.link_days", "A firm's request link expires this many days after it was made."),
+    ("requests.link_per_hour", "Submissions one firm's link accepts per hour."),
+    (
+        "requests.link_per_ip_per_minute",
+        "Link pages and submissions accepted per client address and minute.",
+    ),
 ];
 
 fn doc(key: &str) -> Option<&'static str> {
@@ -426,6 +447,9 @@ impl Settings {
 
     /// Range checks the types cannot express.
     pub fn validate(&self) -> Result<(), ParseError> {
+        if let Err((key, reason)) = self.requests.check() {
+            return Err(range(key, reason));
+        }
         let t = &self.targets;
         for (key, v) in [
             ("targets.cumulative_watch_pp", t.cumulative_watch_pp),
@@ -578,6 +602,7 @@ impl Settings {
             auth,
             uploads,
             plausible,
+            requests,
         } = self;
         web::Config {
             rules: workflow::Settings {
@@ -612,6 +637,7 @@ impl Settings {
                     results: ranking.results_weight,
                     overdue_day_points: ranking.overdue_day_points,
                 },
+                requests,
             },
             secure_cookies: server.secure_cookies,
             auth,

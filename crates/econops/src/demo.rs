@@ -518,6 +518,21 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
         )
         .await?;
     }
+    // Requests (诉求) are routed by category to the responsible department; 其他 stays with
+    // the office.
+    for (category, dept) in [
+        (domain::request::Category::Land, "zrzyj"),
+        (domain::request::Category::Labour, "rsj"),
+        (domain::request::Category::Finance, "jrb"),
+        (domain::request::Category::Energy, "fgj"),
+        (domain::request::Category::Approval, "xzspj"),
+        (domain::request::Category::Policy, "gxj"),
+        (domain::request::Category::Logistics, "swj"),
+        (domain::request::Category::Market, "swj"),
+    ] {
+        let id = lookup_opt(&departments, "department", &Some(dept.to_string()))?;
+        tx.set_request_route(&actor, &rc, category, id).await?;
+    }
     tx.commit().await?;
     load_statistics(store, &rc, r.year).await?;
     load_claims(store, &data, &rc, r.year).await?;

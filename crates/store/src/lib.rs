@@ -17,6 +17,7 @@ pub mod locate;
 mod migrate;
 pub mod project_list;
 pub mod reference;
+pub mod requests;
 pub mod staging;
 pub mod supervision;
 pub mod targets;

@@ -19,6 +19,7 @@ mod land;
 mod layout;
 mod locate;
 mod page_cache;
+mod requests;
 mod targets;
 mod view;
 
@@ -51,6 +52,8 @@ pub(crate) struct Shared {
     pub login: auth::LoginLimits,
     /// Rendered pages per session and data version.
     pub pages: page_cache::PageCache,
+    /// The throttles of the firms' request links.
+    pub request_links: requests::firm::LinkLimits,
 }
 
 #[derive(Clone)]
@@ -75,6 +78,7 @@ impl App {
                 store,
                 login: auth::LoginLimits::new(&config.auth),
                 pages: page_cache::PageCache::default(),
+                request_links: requests::firm::LinkLimits::new(&config.rules.requests),
                 uploads: imports::pages::PendingUploads::new(config.uploads.clone()),
                 config,
             })),
@@ -161,6 +165,22 @@ impl App {
             .route("/attachments/{id}", get(claim::pages::attachment))
             .route("/supervision", get(claim::pages::supervision))
             .route("/supervision/ranking.xlsx", get(claim::pages::ranking_xlsx))
+            .route(
+                "/requests",
+                get(requests::pages::list).post(requests::pages::raise),
+            )
+            .route("/requests/link", post(requests::pages::make_link))
+            .route("/requests/measures", get(requests::pages::measures))
+            .route(
+                "/requests/measures.xlsx",
+                get(requests::pages::measures_xlsx),
+            )
+            .route(
+                "/requests/routes",
+                get(requests::pages::routes).post(requests::pages::save_routes),
+            )
+            .route("/requests/{id}", get(requests::pages::detail))
+            .route("/requests/{id}/transition", post(requests::pages::act))
             .route(
                 "/projects",
                 get(land::pages::projects).post(land::pages::new_project),
@@ -269,10 +289,26 @@ impl App {
                 "/api/v1/regions/{code}/pipeline-contribution",
                 get(land::api::pipeline),
             )
+            .route(
+                "/api/v1/requests",
+                get(requests::api::list).post(requests::api::create),
+            )
+            .route(
+                "/api/v1/requests/{id}/transition",
+                post(requests::api::transition),
+            )
             .route("/api/{*rest}", axum::routing::any(json::not_found));
+        // The firms' own request pages: no session, so outside the page cache.
+        let firm = Router::new()
+            .route(
+                "/r/{token}",
+                get(requests::firm::firm_page).post(requests::firm::firm_submit),
+            )
+            .route("/r/{token}/rate/{id}", post(requests::firm::firm_rate));
         Router::new()
             .merge(pages)
             .merge(api)
+            .merge(firm)
             .route("/healthz", get(|| async { "ok" }))
             .route(
                 "/favicon.ico",

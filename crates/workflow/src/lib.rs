@@ -13,6 +13,7 @@ pub mod home;
 pub mod imports;
 pub mod land;
 pub mod locate;
+pub mod requests;
 pub mod search;
 pub mod targets;
 
@@ -33,4 +34,6 @@ pub struct Settings {
     pub bounds: domain::bounds::Bounds,
     /// The weights of the 赛马 score (`analytics::ranking`).
     pub ranking: analytics::ranking::RankingWeights,
+    /// Enterprise requests (诉求): deadlines, 共性问题, the firms' links.
+    pub requests: domain::request::RequestRules,
 }

@@ -29,6 +29,7 @@ struct SupervisionTemplate {
     ranking: Ranking,
     formula: String,
     late_issues: Vec<store::land::LateIssue>,
+    late_requests: Vec<crate::requests::pages::LateRow>,
     today: String,
 }
 
@@ -111,6 +112,7 @@ pub async fn supervision(
                 Some(i)
             })
             .collect(),
+        late_requests: crate::requests::pages::late_rows(&state, &user, &ctx.region.code).await?,
         today: domain::period::format_date(state.store.now().date()),
     }
     .render()?;
