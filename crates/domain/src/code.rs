@@ -68,6 +68,8 @@ coded!(crate::Role, "role");
 coded!(crate::TaskState, "task state");
 coded!(crate::Route, "route");
 coded!(crate::project::Stage, "project stage");
+coded!(crate::enterprise::Tag, "enterprise tag");
+coded!(crate::enterprise::ScaleKind, "scale kind");
 
 #[cfg(test)]
 mod tests {

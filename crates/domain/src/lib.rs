@@ -9,6 +9,8 @@ pub mod access;
 pub mod attachment;
 pub mod code;
 pub mod decimal;
+pub mod enterprise;
+pub mod industry;
 pub mod money;
 pub mod observed;
 pub mod period;

@@ -104,6 +104,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 18,
+        name: "enterprise_registry",
+        portable: include_str!("../migrations/0018_enterprise_registry.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
