@@ -6,6 +6,7 @@
 //! sheet, row and column. An import with any problem writes nothing.
 
 pub mod export;
+pub mod firms;
 pub mod imports;
 pub mod limits;
 pub mod table;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 pub mod claim;
 pub mod codes;
+pub mod enterprises;
 pub mod figures;
 pub mod land;
 pub mod locate;

@@ -18,6 +18,7 @@ mod land;
 mod layout;
 mod locate;
 mod page_cache;
+mod serve;
 mod targets;
 mod view;
 
@@ -152,6 +153,8 @@ impl App {
             .route("/projects.xlsx", get(land::pages::projects_xlsx))
             .route("/projects/{id}", get(land::pages::project))
             .route("/projects/{id}/{action}", post(land::pages::project_action))
+            .route("/enterprises", get(serve::pages::list))
+            .route("/enterprises/{uscc}", get(serve::pages::firm))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 page_cache::layer,
@@ -214,6 +217,8 @@ impl App {
                 "/api/v1/regions/{code}/pipeline-contribution",
                 get(land::api::pipeline),
             )
+            .route("/api/v1/enterprises", get(serve::api::list))
+            .route("/api/v1/enterprises/{uscc}", get(serve::api::firm))
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         Router::new()
             .merge(pages)

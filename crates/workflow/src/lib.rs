@@ -11,6 +11,7 @@ pub mod figures;
 pub mod imports;
 pub mod land;
 pub mod locate;
+pub mod serve;
 pub mod targets;
 
 pub use error::Error;
