@@ -790,7 +790,7 @@ async fn import_enterprises(
     let store = Store::open(db).await?;
     let mut progress = |stage: ImportStage, done: usize, total: usize| match stage {
         ImportStage::Reading => eprintln!("  已检查 {done} 行"),
-        ImportStage::Writing if total > 0 && (done % 100_000 == 0 || done == total) => {
+        ImportStage::Writing if total > 0 && (done.is_multiple_of(100_000) || done == total) => {
             eprintln!("  已写入 {done}/{total} 家")
         }
         ImportStage::Writing => {}

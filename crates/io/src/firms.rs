@@ -405,7 +405,7 @@ pub fn read_firms(
                     if let Some(r) = c.check(line, &cells, ctx, &mut seen) {
                         out.push(r);
                     }
-                    if count % 100_000 == 0 {
+                    if count.is_multiple_of(100_000) {
                         progress(count, 0);
                     }
                 }

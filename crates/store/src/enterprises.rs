@@ -310,7 +310,7 @@ impl WriteTx {
         for u in updates {
             self.update_firm(actor, source, u).await?;
             done += 1;
-            if done % 1000 == 0 || done == total {
+            if done.is_multiple_of(1000) || done == total {
                 progress(done, total);
             }
         }
