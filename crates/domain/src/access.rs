@@ -355,6 +355,65 @@ impl Principal {
     }
 }
 
+/// The least number of firms an aggregate of firm figures may cover when shown to someone who
+/// may not see each firm's own figures (statistics law: no figure may reveal one firm).
+pub const MIN_AGGREGATE_FIRMS: usize = 3;
+
+/// The facts about an enterprise that decide who sees it and its monthly figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnterpriseFacts {
+    pub town: Option<i64>,
+    /// The person who serves the firm (企业服务经理人), when one is assigned.
+    pub service_manager: Option<i64>,
+    /// Person ids of the lead and responsible leaders of the firm's tracks.
+    pub track_leaders: Vec<i64>,
+}
+
+impl Principal {
+    /// See a firm in the registry (name, code, class, tags): a town sees its own town's firms
+    /// only; every other role the region's registry, which is public record.
+    pub fn can_read_enterprise(&self, e: &EnterpriseFacts) -> bool {
+        match self.role {
+            Role::Town => self.town_id.is_some() && e.town == self.town_id,
+            Role::Admin
+            | Role::Office
+            | Role::Leader
+            | Role::Department
+            | Role::ServiceManager
+            | Role::Viewer => true,
+        }
+    }
+
+    /// See one firm's own monthly figures (output, revenue, electricity, tax, employees),
+    /// confidential under the statistics law: the office, the firm's service manager, its town
+    /// and the leaders of its tracks. Everyone else sees aggregates of at least
+    /// [`MIN_AGGREGATE_FIRMS`] firms.
+    pub fn can_see_firm_figures(&self, e: &EnterpriseFacts) -> bool {
+        let me = |p: Option<i64>| self.person_id.is_some() && p == self.person_id;
+        match self.role {
+            Role::Admin | Role::Office => true,
+            Role::Town => self.town_id.is_some() && e.town == self.town_id,
+            Role::ServiceManager => me(e.service_manager),
+            Role::Leader => self.person_id.is_some_and(|p| e.track_leaders.contains(&p)),
+            Role::Department | Role::Viewer => false,
+        }
+    }
+
+    /// Edit a firm's registry entry: the office, and a town for its own town's firms.
+    pub fn can_write_enterprise(&self, e: &EnterpriseFacts) -> bool {
+        match self.role {
+            Role::Admin | Role::Office => true,
+            Role::Town => self.town_id.is_some() && e.town == self.town_id,
+            _ => false,
+        }
+    }
+}
+
+/// Whether an aggregate over `firms` firms may be shown to someone who may not see each one.
+pub fn aggregate_may_be_shown(firms: usize) -> bool {
+    firms >= MIN_AGGREGATE_FIRMS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,5 +724,48 @@ mod tests {
             }
         }
         assert!(user(Role::Office).can_write(Scope::of(ScopeKind::Town, 77), None));
+    }
+
+    #[test]
+    fn firm_figures_are_seen_by_office_own_town_service_manager_and_track_leaders_only() {
+        let firm = EnterpriseFacts {
+            town: Some(7),
+            service_manager: Some(40),
+            track_leaders: vec![11, 12],
+        };
+        let who = |role, person: Option<i64>, town: Option<i64>| Principal {
+            user_id: 1,
+            username: "u".into(),
+            role,
+            person_id: person,
+            department_id: Some(3),
+            town_id: town,
+        };
+        let cases = [
+            (who(Role::Admin, None, None), true, true),
+            (who(Role::Office, None, None), true, true),
+            (who(Role::Town, None, Some(7)), true, true),
+            (who(Role::Town, None, Some(8)), false, false),
+            (who(Role::Town, None, None), false, false),
+            (who(Role::ServiceManager, Some(40), None), true, true),
+            (who(Role::ServiceManager, Some(41), None), true, false),
+            (who(Role::ServiceManager, None, None), true, false),
+            (who(Role::Leader, Some(12), None), true, true),
+            (who(Role::Leader, Some(13), None), true, false),
+            (who(Role::Department, Some(12), None), true, false),
+            (who(Role::Viewer, None, None), true, false),
+        ];
+        for (p, reads, figures) in cases {
+            assert_eq!(p.can_read_enterprise(&firm), reads, "{p:?} reads");
+            assert_eq!(p.can_see_firm_figures(&firm), figures, "{p:?} figures");
+        }
+        // A firm without a service manager: no service manager sees its figures.
+        let unassigned = EnterpriseFacts {
+            service_manager: None,
+            ..firm.clone()
+        };
+        assert!(!who(Role::ServiceManager, None, None).can_see_firm_figures(&unassigned));
+        assert!(!aggregate_may_be_shown(2));
+        assert!(aggregate_may_be_shown(3));
     }
 }

@@ -69,6 +69,8 @@ coded!(crate::TaskState, "task state");
 coded!(crate::Route, "route");
 coded!(crate::project::Stage, "project stage");
 coded!(crate::IndicatorKind, "indicator kind");
+coded!(crate::enterprise::Tag, "enterprise tag");
+coded!(crate::enterprise::ScaleKind, "scale kind");
 
 #[cfg(test)]
 mod tests {

@@ -429,6 +429,7 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
             .await?;
         }
     }
+    crate::demo_serve::load_track_rules(&mut tx, &actor, &rc, &tracks).await?;
     let mut targets: HashMap<String, i64> = HashMap::new();
     for t in &data.targets {
         let unit = Unit::parse(&t.unit)

@@ -28,6 +28,22 @@ fn normalise(h: &str) -> String {
 /// Finds each column of `spec` in the table's headers. A header written twice, or two headers
 /// that name the same column ("code" and "指标代码"), are refused: which one is meant is a guess.
 fn locate(table: &Table, spec: &[Column]) -> Result<HashMap<&'static str, usize>, ImportErrors> {
+    locate_headers(&table.file, table.sheet.as_deref(), &table.headers, spec)
+}
+
+/// [`locate`] for a file read as a stream: its name, sheet and header row.
+pub(crate) fn locate_headers(
+    file: &str,
+    sheet: Option<&str>,
+    raw_headers: &[String],
+    spec: &[Column],
+) -> Result<HashMap<&'static str, usize>, ImportErrors> {
+    let table = Table {
+        file: file.to_string(),
+        sheet: sheet.map(str::to_string),
+        headers: raw_headers.to_vec(),
+        rows: Vec::new(),
+    };
     let headers: Vec<String> = table.headers.iter().map(|h| normalise(h)).collect();
     let mut found = HashMap::new();
     let mut errors = Vec::new();

@@ -82,7 +82,11 @@ pub fn read_bytes_with(
     }
 }
 
-fn check_file_size(name: &str, size: u64, limits: &ReadLimits) -> Result<(), ImportErrors> {
+pub(crate) fn check_file_size(
+    name: &str,
+    size: u64,
+    limits: &ReadLimits,
+) -> Result<(), ImportErrors> {
     if size > limits.max_file_bytes {
         return Err(ImportErrors::single(
             name,
@@ -96,7 +100,7 @@ fn check_file_size(name: &str, size: u64, limits: &ReadLimits) -> Result<(), Imp
     Ok(())
 }
 
-fn decode(name: &str, bytes: &[u8]) -> Result<String, ImportErrors> {
+pub(crate) fn decode(name: &str, bytes: &[u8]) -> Result<String, ImportErrors> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),

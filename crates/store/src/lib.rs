@@ -11,6 +11,7 @@ pub mod backup;
 pub mod calendar;
 pub mod claim;
 pub mod codes;
+pub mod enterprises;
 pub mod figures;
 pub mod land;
 pub mod locate;

@@ -119,6 +119,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0016_indicator_kinds.postgres.sql"),
     },
     Migration {
+        version: 18,
+        name: "enterprise_registry",
+        portable: include_str!("../migrations/0018_enterprise_registry.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
+    Migration {
         version: 20,
         name: "calendar",
         portable: include_str!("../migrations/0020_calendar.sql"),

@@ -20,6 +20,7 @@ mod layout;
 mod locate;
 mod page_cache;
 mod requests;
+mod serve;
 mod targets;
 mod view;
 
@@ -188,6 +189,8 @@ impl App {
             .route("/projects.xlsx", get(land::pages::projects_xlsx))
             .route("/projects/{id}", get(land::pages::project))
             .route("/projects/{id}/{action}", post(land::pages::project_action))
+            .route("/enterprises", get(serve::pages::list))
+            .route("/enterprises/{uscc}", get(serve::pages::firm))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 page_cache::layer,
@@ -297,6 +300,8 @@ impl App {
                 "/api/v1/requests/{id}/transition",
                 post(requests::api::transition),
             )
+            .route("/api/v1/enterprises", get(serve::api::list))
+            .route("/api/v1/enterprises/{uscc}", get(serve::api::firm))
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.
         let firm = Router::new()

@@ -15,6 +15,7 @@ pub mod land;
 pub mod locate;
 pub mod requests;
 pub mod search;
+pub mod serve;
 pub mod targets;
 
 pub use error::Error;

@@ -1,0 +1,164 @@
+//! The registry's pages: `/enterprises` (search and list) and `/enterprises/{uscc}` (一企一档).
+
+use crate::auth::PageUser;
+use crate::context::{ViewContext, ViewQuery};
+use crate::error::{AppError, PageError};
+use crate::layout::{respond, stamp, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use domain::enterprise::{ScaleKind, Tag};
+use workflow::serve::enterprises::{FirmFile, FirmSummary};
+
+use super::SearchParams;
+
+/// An option of a filter's select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct ListTemplate {
+    layout: Layout,
+    firms: Vec<FirmSummary>,
+    q: String,
+    industry: String,
+    towns: Vec<Choice>,
+    tags: Vec<Choice>,
+    scales: Vec<Choice>,
+    page: i64,
+    has_more: bool,
+    /// The search as URL parameters without the page (`&q=…`).
+    params: String,
+    town_user: bool,
+}
+
+fn choice(value: String, label: &str, current: Option<&str>) -> Choice {
+    Choice {
+        selected: current == Some(value.as_str()),
+        value,
+        label: label.to_string(),
+    }
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(q): Query<SearchParams>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let search = q.search(ctx.region.code.clone())?;
+    let page = workflow::serve::enterprises::search(&state.store, &user.principal, &search)
+        .await
+        .map_err(AppError::from)?;
+    let town_user = user.principal.role == domain::Role::Town;
+    let towns = state
+        .store
+        .towns(&ctx.region.code)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .filter(|t| !town_user || Some(t.id) == user.principal.town_id)
+        .map(|t| choice(t.id.to_string(), &t.name, q.town.as_deref()))
+        .collect();
+    let tags = Tag::ALL
+        .iter()
+        .map(|t| {
+            choice(
+                t.code().to_string(),
+                t.label(),
+                search.tag.map(|x| x.code()),
+            )
+        })
+        .collect();
+    let scales = ScaleKind::ALL
+        .iter()
+        .map(|k| {
+            choice(
+                k.code().to_string(),
+                k.above_label(),
+                search.scale_kind.map(|x| x.code()),
+            )
+        })
+        .collect();
+    let mut params = String::new();
+    for (k, v) in [
+        ("q", &q.q),
+        ("industry", &q.industry),
+        ("town", &q.town),
+        ("tag", &q.tag),
+        ("scale", &q.scale),
+        ("above", &q.above),
+        ("track", &q.track),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+            params.push_str(&format!("&{k}={}", encode(v.trim())));
+        }
+    }
+    let html = ListTemplate {
+        layout: Layout::new("企业库", "serve", &user, &ctx),
+        firms: page.firms,
+        q: q.q.clone().unwrap_or_default(),
+        industry: q.industry.clone().unwrap_or_default(),
+        towns,
+        tags,
+        scales,
+        page: page.page,
+        has_more: page.has_more,
+        params,
+        town_user,
+    }
+    .render()
+    .map_err(AppError::from)?;
+    Ok(respond(html, &ctx))
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct FileTemplate {
+    layout: Layout,
+    f: FirmFile,
+}
+
+impl FileTemplate {
+    fn stamp(&self, at: &str) -> String {
+        stamp(at)
+    }
+}
+
+pub async fn firm(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(uscc): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let f = workflow::serve::enterprises::firm_file(&state.store, &user.principal, &uscc)
+        .await
+        .map_err(AppError::from)?;
+    let html = FileTemplate {
+        layout: Layout::new(&f.firm.name.clone(), "serve", &user, &ctx),
+        f,
+    }
+    .render()
+    .map_err(AppError::from)?;
+    Ok(respond(html, &ctx))
+}
