@@ -993,7 +993,7 @@ async fn overdue_tasks_are_swept_and_notified(dialect: Dialect) {
     let notes = store.notifications(users[0].0, true).await.expect("notes");
     assert!(notes.iter().any(|n| n.text.contains("逾期")), "{notes:?}");
     let mut tx = store.begin_write().await.expect("begin");
-    tx.complete_task(&Actor::user(users[0].0, "leader"), task)
+    complete_and_accept(&mut tx, &Actor::user(users[0].0, "leader"), task)
         .await
         .expect("late work is still done");
     tx.commit().await.expect("commit");
@@ -1131,7 +1131,7 @@ async fn parallel_completes_and_cancels_of_a_task_have_one_winner(dialect: Diale
             let mut tx = store.begin_write().await?;
             let who = Actor::user(users[0].0, "leader");
             if i % 2 == 0 {
-                tx.complete_task(&who, task).await?;
+                complete_and_accept(&mut tx, &who, task).await?;
             } else {
                 tx.cancel_task(&who, task, "重复任务").await?;
             }
@@ -1155,6 +1155,25 @@ async fn parallel_completes_and_cancels_of_a_task_have_one_winner(dialect: Diale
         ),
         other => panic!("the task ends done or cancelled, not {other}"),
     }
+}
+
+/// 办结 with an outcome and one file, then 验收, in one transaction: the task is done.
+async fn complete_and_accept(
+    tx: &mut store::WriteTx,
+    who: &Actor,
+    task: i64,
+) -> Result<(), store::StoreError> {
+    let completion = store::supervision::NewCompletion {
+        outcome: "已完成".into(),
+        realised_pp: None,
+        files: vec![(
+            "佐证.pdf".into(),
+            "application/pdf".into(),
+            b"%PDF-1.4".to_vec(),
+        )],
+    };
+    tx.submit_completion(who, task, &completion).await?;
+    tx.decide_completion(who, task, true, "").await
 }
 
 async fn a_milestone_is_completed_once_under_parallel_requests(dialect: Dialect) {
