@@ -1537,7 +1537,7 @@ fn plausible_amounts(r: &mut RowReader, b: &domain::bounds::Bounds, a: Amounts) 
             .map(Some),
         other => other,
     };
-    let inv = total.clone().ok().flatten();
+    let inv = total.ok().flatten();
     let fixed = match fixed {
         Ok(Some(v)) => r
             .plausible("fixed_asset_investment", b.fixed_asset_investment(v, inv))
@@ -1550,7 +1550,7 @@ fn plausible_amounts(r: &mut RowReader, b: &domain::bounds::Bounds, a: Amounts) 
             .map(Some),
         other => other,
     };
-    let out = output.clone().ok().flatten();
+    let out = output.ok().flatten();
     let va = match va {
         Ok(Some(v)) => r
             .plausible(
