@@ -149,7 +149,6 @@ async fn project_figures_and_dates_are_plausible(dialect: Dialect) {
     let (id, signed_on) = signed_project(&app).await;
     let path = format!("/projects/{id}/edit");
     let stored = app.store.project(id).await.expect("q").expect("p").project;
-    let before = audit_size(&app).await;
 
     // A value added six times the investment (and no output) is refused, on a new project.
     let (status, body) = post_json(
