@@ -97,7 +97,6 @@ pub async fn record_actual(
     // An indicator-linked target takes its actual from the imported statistics only.
     crate::figures::check_actual_entry(store, &row).await?;
     let value = plausible_value(&cmd.value, row.unit(), "累计完成")?;
-    domain::bounds::done_date("as_of", "截至日期", cmd.as_of, store.now().date())?;
     let new = NewActual {
         target_id: row.id,
         value: value.raw,
