@@ -50,6 +50,7 @@ test('lead → project → signed → parallel approval → started → producin
   const projectId = projectUrl.split('/').pop();
 
   const advance = async (label) => {
+    await page.locator('form[action$="/stage"] input[name=confirm]').check();
     await page.locator(`button:has-text("推进到“${label}”")`).click();
     // The boosted form swaps the page in place: wait for the new stage to show.
     await page.locator('ol.stages li', { hasText: label }).waitFor({ timeout: 10_000 }).catch(() => {});
@@ -77,6 +78,7 @@ test('lead → project → signed → parallel approval → started → producin
   assert.ok(days('并联关键路径') < days('串联办理合计'), kpis);
   assert.ok(await page.locator('[data-chart="gantt"] svg').count() > 0, 'the Gantt chart is drawn');
   // Starting is refused until the construction permit is done.
+  await page.locator('form[action$="/stage"] input[name=confirm]').check();
   await page.locator('button:has-text("推进到“开工”")').click();
   await page.locator('.error').waitFor({ timeout: 10_000 });
   assert.ok((await page.locator('.error').innerText()).includes('施工许可'));

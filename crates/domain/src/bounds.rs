@@ -73,27 +73,10 @@ fn refuse(field: &str, label: &str, value: &str, range: &str) -> OutOfRange {
     }
 }
 
-/// "99999999.5" → "99,999,999.5": thousands separators on the integer part.
+/// "99999999.5" → "99,999,999.5": thousands separators on the integer part (one formatter for
+/// the whole program, `decimal::grouped`; a number already grouped is left as it is).
 pub fn group(number: &str) -> String {
-    let (sign, rest) = match number.strip_prefix('-') {
-        Some(r) => ("-", r),
-        None => ("", number),
-    };
-    let (int, frac) = match rest.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (rest, None),
-    };
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
+    crate::decimal::grouped(number)
 }
 
 /// A number as people read it: at most `decimals` places, trailing zeros dropped, grouped.

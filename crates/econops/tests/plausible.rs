@@ -236,7 +236,11 @@ async fn project_figures_and_dates_are_plausible(dialect: Dialect) {
     let (status, html) = post_form(
         &office,
         &format!("/projects/{id}/stage"),
-        &[("stage", next.code()), ("on", "2000-01-01")],
+        &[
+            ("stage", next.code()),
+            ("on", "2000-01-01"),
+            ("confirm", "1"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

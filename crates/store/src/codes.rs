@@ -59,11 +59,14 @@ pub fn code_columns() -> Vec<CodeColumn> {
         col("targets", "unit", Unit::codes()),
         col("targets", "kind", TargetKind::codes()),
         col("targets", "scope_kind", ScopeKind::codes()),
-        col(
-            "indicators",
-            "kind",
-            crate::locate::INDICATOR_KINDS.to_vec(),
-        ),
+        CodeColumn {
+            migration: 16,
+            ..col(
+                "indicators",
+                "kind",
+                crate::locate::INDICATOR_KINDS.to_vec(),
+            )
+        },
         col(
             "indicators",
             "frequency",
@@ -127,6 +130,24 @@ mod tests {
     const SQLITE: &str = include_str!("../migrations/0010_strict_codes.sqlite.sql");
     const POSTGRES_15: &str = include_str!("../migrations/0015_supervision.postgres.sql");
     const SQLITE_15: &str = include_str!("../migrations/0015_supervision.sqlite.sql");
+
+    const POSTGRES_16: &str = include_str!("../migrations/0016_indicator_kinds.postgres.sql");
+    const SQLITE_16: &str = include_str!("../migrations/0016_indicator_kinds.sqlite.sql");
+
+    #[test]
+    fn migration_16_replaces_the_indicator_kind_constraint() {
+        let later: Vec<CodeColumn> = code_columns()
+            .into_iter()
+            .filter(|c| c.migration == 16)
+            .collect();
+        assert_eq!(later.len(), 1);
+        for c in &later {
+            assert!(POSTGRES_16.contains(&c.postgres_check()), "{}", c.column);
+            assert!(SQLITE_16.contains(&c.sqlite_triggers()), "{}", c.column);
+            assert!(c.codes.contains(&"aggregate") && c.codes.contains(&"price"));
+        }
+        assert_eq!(POSTGRES_16.matches("ADD CONSTRAINT").count(), later.len());
+    }
 
     #[test]
     fn migration_15_replaces_the_task_state_constraint() {

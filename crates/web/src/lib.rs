@@ -285,6 +285,10 @@ impl App {
             .route("/api/v1/projects/{id}", get(land::api::project))
             .route("/api/v1/projects/{id}/stage", post(land::api::stage))
             .route(
+                "/api/v1/projects/{id}/instructions",
+                post(land::api::instruct),
+            )
+            .route(
                 "/api/v1/projects/{id}/approval",
                 get(land::api::approval).post(land::api::set_approval),
             )

@@ -418,3 +418,36 @@ pub async fn pipeline(
             .map_err(AppError::from)?;
     Ok(Json(json!(report)))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstructionBody {
+    pub body: String,
+}
+
+/// 领导批示 on a project (a leader): recorded, audited, shown first on the project's page.
+pub async fn instruct(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(raw): Path<String>,
+    crate::json::ApiJson(body): crate::json::ApiJson<InstructionBody>,
+) -> Result<Response, ApiError> {
+    let id = crate::json::parse_id(&raw, "项目")?;
+    let actor = user.actor();
+    let instruction = workflow::claim::instruct_project(
+        &state.store,
+        workflow::claim::Caller {
+            principal: &user.principal,
+            actor: &actor,
+        },
+        id,
+        &body.body,
+    )
+    .await
+    .map_err(AppError::from)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": instruction, "project_id": id})),
+    )
+        .into_response())
+}

@@ -223,6 +223,9 @@ pub async fn projects(
 #[template(path = "project.html")]
 struct ProjectTemplate {
     layout: Layout,
+    /// 领导批示 on the project, newest first (shown first).
+    instructions: Vec<store::supervision::Instruction>,
+    can_instruct: bool,
     d: ProjectDetail,
     card: ProjectCard,
     next: Option<Stage>,
@@ -243,6 +246,9 @@ struct ProjectTemplate {
 }
 
 impl ProjectTemplate {
+    fn stamp(&self, at: &str) -> String {
+        crate::layout::stamp(at)
+    }
     fn yi(&self, v: &Option<i64>) -> String {
         v.map(|y| format!("{} 亿元", Yuan(y).yi_text()))
             .unwrap_or_else(|| "—".into())
@@ -361,7 +367,15 @@ async fn render_project(
         Err(_) => None,
     };
     let next = d.project.stage().next();
+    let instructions = state.store.project_instructions(id).await?;
+    let can_instruct = user.principal.may_supervise(
+        domain::supervision::Move::Instruct,
+        &domain::TaskFacts::default(),
+        false,
+    );
     Ok(ProjectTemplate {
+        instructions,
+        can_instruct,
         layout: Layout::new(&card.name.clone(), "land", user, ctx),
         can_write,
         towns: state.store.towns(&d.project.region_code).await?,
@@ -552,8 +566,30 @@ pub async fn project_action(
         // A project the user may not read is a 404, one he may not change a 403, whatever
         // the form holds.
         let (shown, _) = load_project(&state, &user, id).await?;
+        if action == "instruct" {
+            let actor = user.actor();
+            workflow::claim::instruct_project(
+                &state.store,
+                workflow::claim::Caller {
+                    principal: &user.principal,
+                    actor: &actor,
+                },
+                id,
+                &field(&form, "body"),
+            )
+            .await?;
+            return Ok(());
+        }
         if !shown.view().can_write() {
             return Err(AppError::Forbidden("您无权修改该项目".into()));
+        }
+        // A stage is not taken back: the page asks for an explicit confirmation (the API's
+        // stage endpoint is itself the explicit act).
+        if action == "stage" && field(&form, "confirm").is_empty() {
+            return Err(AppError::bad_field(
+                "confirm",
+                "请勾选“确认推进”：阶段推进后不能回退",
+            ));
         }
         let cmd = action_command(&action, &form)?;
         workflow::land::act(

@@ -298,6 +298,8 @@ pub async fn instruct_project(
     if !p.may_supervise(Move::Instruct, &domain::TaskFacts::default(), false) {
         return Err(Error::Forbidden(Move::Instruct.who().into()));
     }
+    // A project the caller may not read is not found, whoever he is.
+    crate::land::load_project(store, p, project_id).await?;
     let body = text(body, "body", "批示内容", 2000)?;
     let mut tx = store.begin_write().await?;
     let id = tx.instruct_project(caller.actor, project_id, &body).await?;
