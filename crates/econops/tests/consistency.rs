@@ -46,6 +46,9 @@ fn figures_of_json(h: &Value) -> BTreeMap<String, String> {
     if !h["gdp_reported"].is_null() {
         out.insert("gdp_model".into(), num(&h["gdp_model"]["value"]));
     }
+    if !h["gdp_level_yi"].is_null() {
+        out.insert("gdp_level".into(), num(&h["gdp_level_yi"]["value"]));
+    }
     out.insert("gap".into(), num(&h["gap_pp"]["value"]));
     out.insert(
         "signed_projects".into(),

@@ -121,7 +121,7 @@ async fn the_api_and_the_command_line_name_industry_first_with_the_same_numbers(
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("低于目标（5.6%）0.5 个百分点"), "{text}");
     assert!(
-        text.contains("模型测算 5.2%，与统计快报相差 +0.12 个百分点"),
+        text.contains("模型测算 5.2%，与统计快报相差 +0.13 个百分点"),
         "{text}"
     );
     assert!(

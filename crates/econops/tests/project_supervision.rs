@@ -25,10 +25,10 @@ async fn post_form(s: &Session, path: &str, form: &[(&str, &str)]) -> (StatusCod
     (status, resp.text().await.unwrap_or_default())
 }
 
-async fn post_api(app: &TestApp, user: &str, path: &str, body: Value) -> (StatusCode, Value) {
+async fn post_api(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
     let resp = reqwest::Client::new()
         .post(app.url(path))
-        .bearer_auth(app.token(user).await)
+        .bearer_auth(token)
         .json(&body)
         .send()
         .await
@@ -45,7 +45,7 @@ async fn project_outside_jiaoxi(app: &TestApp) -> (i64, String) {
         .await
         .expect("projects")
         .into_iter()
-        .find(|p| p.town_id.is_some() && p.town_id != Some(jiaoxi) && p.stage == "negotiating")
+        .find(|p| p.town_id != Some(jiaoxi) && p.stage == "negotiating")
         .map(|p| (p.id, p.stage))
         .expect("a negotiating project outside 胶西")
 }
@@ -76,9 +76,15 @@ async fn leaders_instruct_projects(dialect: Dialect) {
     };
     let (id, _) = project_outside_jiaoxi(&app).await;
     let path = format!("/api/v1/projects/{id}/instructions");
+    // Tokens first: making one is itself an audited write.
+    let (leader_token, dept, jiaoxi) = (
+        app.token("leader").await,
+        app.token("dept").await,
+        app.token("jiaoxi").await,
+    );
     let (status, body) = post_api(
         &app,
-        "leader",
+        &leader_token,
         &path,
         json!({"body": "请本周内召开专题调度会"}),
     )
@@ -116,19 +122,19 @@ async fn leaders_instruct_projects(dialect: Dialect) {
     // Refusals change nothing: a department may not instruct; a town cannot see the project;
     // an empty instruction is refused with its field; an unknown project is not found.
     let before = app.store.count_audit().await.expect("count");
-    let (status, _) = post_api(&app, "dept", &path, json!({"body": "x"})).await;
+    let (status, _) = post_api(&app, &dept, &path, json!({"body": "x"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = post_api(&app, "jiaoxi", &path, json!({"body": "x"})).await;
+    let (status, _) = post_api(&app, &jiaoxi, &path, json!({"body": "x"})).await;
     assert!(
         status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
         "{status}"
     );
-    let (status, body) = post_api(&app, "leader", &path, json!({"body": "  "})).await;
+    let (status, body) = post_api(&app, &leader_token, &path, json!({"body": "  "})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "body");
     let (status, _) = post_api(
         &app,
-        "leader",
+        &leader_token,
         "/api/v1/projects/999999/instructions",
         json!({"body": "x"}),
     )

@@ -1460,3 +1460,18 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Whether any live task is past its deadline or a milestone's as of `today` (what
+    /// [`WriteTx::sweep_overdue`] would mark), read without a write lock.
+    pub async fn any_task_past_due(&self, today: &str) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT t.id FROM tasks t WHERE t.state IN ('open', 'claimed', 'in_progress') AND (t.deadline < $1 OR EXISTS \
+             (SELECT 1 FROM task_milestones m WHERE m.task_id = t.id AND m.done_at IS NULL AND m.due < $1)) LIMIT 1",
+        )
+        .bind(today)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+}

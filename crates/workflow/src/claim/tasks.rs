@@ -485,8 +485,13 @@ pub async fn act_on_task(
 }
 
 /// Marks the tasks past their deadline (or a milestone's) overdue, as of today.
+/// A read answers first whether anything is due, so that page views (which sweep before they
+/// count) take the write lock only on the day a deadline passes.
 pub async fn sweep(store: &Store) -> Result<(), Error> {
     let today = domain::period::format_date(today(store));
+    if !store.any_task_past_due(&today).await? {
+        return Ok(());
+    }
     let mut tx = store.begin_write().await?;
     tx.sweep_overdue(&today).await?;
     tx.commit().await?;
