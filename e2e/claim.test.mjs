@@ -87,7 +87,7 @@ test('shortfall → remedy → task → claim → progress → supervision', asy
   const header = await leader.page.locator('.headline').innerText();
   assert.ok(header.includes('已认领') && header.includes('张海涛'), header);
   // A progress report appears on the timeline.
-  await leader.page.fill('textarea[name=body]', '走访 6 家配套企业，协调用电增容 2 项。');
+  await leader.page.locator('form:has(button:has-text("报送进展")) textarea[name=body]').fill('走访 6 家配套企业，协调用电增容 2 项。');
   await leader.page.click('button:has-text("报送进展")');
   await leader.page.waitForURL(/#timeline$/);
   const timeline = await leader.page.locator('#timeline').innerText();

@@ -76,7 +76,7 @@ test('signing a project and bringing it into production moves the gap ledger', a
   await page.selectOption('select[name=town_id]', { label: '胶西街道' });
   await page.fill('input[name=expected_production_month]', '2025-11');
   await page.locator('button:has-text("保存")').click();
-  await page.locator('dd', { hasText: '2025-11' }).first().waitFor({ timeout: 10_000 });
+  await page.locator('dd', { hasText: '2025 年 11 月' }).first().waitFor({ timeout: 10_000 });
   await advance('落地');
 
   // The parallel approval plan: shorter than doing the items one after another.

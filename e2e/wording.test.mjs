@@ -47,7 +47,11 @@ export function offending(text) {
 /** What the user reads on the page: its text and the labels of its charts. */
 async function visibleText(page) {
   return page.evaluate(() => {
+    // An uploaded file's own name (佐证.txt) is the user's data, not a code of ours.
+    const files = [...document.querySelectorAll('a[href^="/attachments/"]')];
+    for (const a of files) a.style.display = 'none';
     const parts = [document.body.innerText];
+    for (const a of files) a.style.display = '';
     for (const t of document.querySelectorAll('svg text')) parts.push(t.textContent || '');
     return parts.join('\n');
   });
