@@ -130,6 +130,16 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let region = default_region(&state, &user, q.region).await?;
+    for (key, label, value) in [
+        ("department", "部门", q.department),
+        ("town", "镇街", q.town),
+    ] {
+        if value.is_some_and(|v| v < 1) {
+            return Err(
+                crate::error::AppError::bad_field(key, format!("{label}编号应为正整数")).into(),
+            );
+        }
+    }
     let rows = workflow::requests::list(
         &state.store,
         &user.principal,

@@ -74,12 +74,26 @@ impl SearchParams {
             }
         };
         let page = id(&self.page, "page", "页码")?.unwrap_or(1);
+        if page > 1_000_000 {
+            return Err(AppError::bad_field(
+                "page",
+                "页码应为 1–1,000,000".to_string(),
+            ));
+        }
         let per_page = id(&self.per_page, "per_page", "每页条数")?.unwrap_or(0);
         if per_page > workflow::serve::enterprises::MAX_PER_PAGE {
             return Err(AppError::bad_field(
                 "per_page",
                 format!("每页最多 {} 条", workflow::serve::enterprises::MAX_PER_PAGE),
             ));
+        }
+        if let Some(code) = nonempty(&self.industry) {
+            if !(2..=4).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AppError::bad_field(
+                    "industry",
+                    format!("行业代码“{code}”应为 2–4 位数字（大类、中类或小类）"),
+                ));
+            }
         }
         Ok(FirmSearch {
             region,
