@@ -18,6 +18,8 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("project", "项目"),
     ("lead", "招商线索"),
     ("enterprise", "企业"),
+    ("service_manager", "企业服务经理人"),
+    ("visit", "走访记录"),
     ("user", "用户"),
     ("api_token", "接口令牌"),
     ("region", "地区"),
@@ -61,6 +63,7 @@ pub fn action_label(code: &str) -> &'static str {
         "issue" => "登记问题",
         "resolve" => "办结问题",
         "serve" | "service" => "登记服务",
+        "assign" => "指定服务经理人",
         _ => "变更",
     }
 }

@@ -21,6 +21,7 @@ pub mod period;
 pub mod project;
 pub mod region;
 pub mod request;
+pub mod service;
 pub mod supervision;
 pub mod target;
 pub mod task;

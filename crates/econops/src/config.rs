@@ -26,6 +26,8 @@ pub struct Settings {
     pub uploads: UploadsSection,
     /// Enterprise requests (诉求): deadlines in working days, 共性问题, the firms' links.
     pub requests: domain::request::RequestRules,
+    /// Enterprise service: visit cadence by firm class, the bulk assignment's default cap.
+    pub service: domain::service::ServiceRules,
     /// Plausible input (`domain::bounds::Bounds`).
     pub plausible: PlausibleSection,
 }
@@ -406,6 +408,11 @@ const DOCS: &[(&str, &str)] = &[
         "requests.link_per_ip_per_minute",
         "Link pages and submissions accepted per client address and minute.",
     ),
+    ("service", "Enterprise service (企业服务专员): visits by firm class, bulk assignment."),
+    ("service.key_months", "Visit key firms (链主, listed) every this many months."),
+    ("service.above_scale_months", "Visit other above-scale firms every this many months."),
+    ("service.other_months", "Visit other served firms every this many months (0: no cadence)."),
+    ("service.manager_cap", "A bulk assignment gives one manager at most this many firms."),
 ];
 
 fn doc(key: &str) -> Option<&'static str> {
@@ -448,6 +455,9 @@ impl Settings {
     /// Range checks the types cannot express.
     pub fn validate(&self) -> Result<(), ParseError> {
         if let Err((key, reason)) = self.requests.check() {
+            return Err(range(key, reason));
+        }
+        if let Err((key, reason)) = self.service.check() {
             return Err(range(key, reason));
         }
         let t = &self.targets;
@@ -603,6 +613,7 @@ impl Settings {
             uploads,
             plausible,
             requests,
+            service,
         } = self;
         web::Config {
             rules: workflow::Settings {
@@ -638,6 +649,7 @@ impl Settings {
                     overdue_day_points: ranking.overdue_day_points,
                 },
                 requests,
+                service,
             },
             secure_cookies: server.secure_cookies,
             auth,

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod demo_extra;
 pub mod demo_projects;
 pub mod demo_serve;
+pub mod demo_service;
 pub mod report;
 
 use clap::{Args, Parser, Subcommand};

@@ -19,6 +19,7 @@ mod migrate;
 pub mod project_list;
 pub mod reference;
 pub mod requests;
+pub mod service;
 pub mod staging;
 pub mod supervision;
 pub mod targets;

@@ -139,6 +139,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 25,
+        name: "service",
+        portable: include_str!("../migrations/0025_service.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {

@@ -191,6 +191,13 @@ impl App {
             .route("/projects/{id}/{action}", post(land::pages::project_action))
             .route("/enterprises", get(serve::pages::list))
             .route("/enterprises/{uscc}", get(serve::pages::firm))
+            .route(
+                "/enterprises/{uscc}/manager",
+                post(serve::service::reassign),
+            )
+            .route("/enterprises/{uscc}/visits", post(serve::service::visit))
+            .route("/service", get(serve::service::coverage))
+            .route("/service/assign", post(serve::service::assign))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 page_cache::layer,
@@ -306,6 +313,22 @@ impl App {
             )
             .route("/api/v1/enterprises", get(serve::api::list))
             .route("/api/v1/enterprises/{uscc}", get(serve::api::firm))
+            .route(
+                "/api/v1/enterprises/{uscc}/service-manager",
+                post(serve::service::api_reassign),
+            )
+            .route(
+                "/api/v1/enterprises/{uscc}/visits",
+                post(serve::service::api_visit),
+            )
+            .route(
+                "/api/v1/service-managers",
+                get(serve::service::api_coverage),
+            )
+            .route(
+                "/api/v1/service-managers/assign",
+                post(serve::service::api_assign),
+            )
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.
         let firm = Router::new()

@@ -9,8 +9,11 @@
 //! - The office (办公室): what needs its decision today — overdue tasks, tasks nobody has
 //!   claimed, open shortfalls without a live task, stalled projects — above the city view.
 //!
-//! Viewers and service managers have no desk of their own: their first screen is the city
-//! overview, which the web layer renders as it is.
+//! - A service manager (企业服务专员): his firms, the visits falling due, the open requests
+//!   of his firms.
+//!
+//! Viewers have no desk of their own: their first screen is the city overview, which the web
+//! layer renders as it is.
 
 use crate::land::{stall_status, ProjectAccess, ProjectView};
 use crate::{Error, Settings};
@@ -93,6 +96,9 @@ pub struct UnitHome {
     pub projects: ProjectShortlist,
     /// How many of its projects are stalled (停滞).
     pub stalled: usize,
+    /// A town's firms whose service manager is behind on visits (走访逾期); none for a
+    /// department.
+    pub visits_overdue: Vec<crate::serve::service::FirmDue>,
 }
 
 /// The office's first screen: what waits for its decision today, most urgent first.
@@ -124,8 +130,10 @@ pub enum Home {
     Leader(LeaderHome),
     Unit(UnitHome),
     Office(OfficeHome),
-    /// The city overview, as it is (viewers, service managers, and users whose account names
-    /// no person, town or department).
+    /// A service manager's desk: his firms, visits due, open requests of his firms.
+    Manager(crate::serve::service::ManagerDesk),
+    /// The city overview, as it is (viewers, and users whose account names no person, town or
+    /// department).
     Overview,
 }
 
@@ -152,7 +160,13 @@ pub async fn home(
         Role::Office | Role::Admin => {
             Home::Office(office_home(store, principal, settings, &query.region).await?)
         }
-        Role::Viewer | Role::ServiceManager => Home::Overview,
+        Role::ServiceManager => match principal.person_id {
+            Some(_) => Home::Manager(
+                crate::serve::service::desk(store, principal, settings, &query.region).await?,
+            ),
+            None => Home::Overview,
+        },
+        Role::Viewer => Home::Overview,
     })
 }
 
@@ -389,6 +403,12 @@ async fn unit_home(
             .await?
         }
     };
+    let visits_overdue = match &unit {
+        Unit::Town { id, .. } => {
+            crate::serve::service::overdue_in_town(store, settings, &query.region, *id).await?
+        }
+        Unit::Department { .. } => Vec::new(),
+    };
     Ok(Some(UnitHome {
         unit,
         targets,
@@ -396,6 +416,7 @@ async fn unit_home(
         tracks,
         projects,
         stalled,
+        visits_overdue,
     }))
 }
 

@@ -37,4 +37,6 @@ pub struct Settings {
     pub ranking: analytics::ranking::RankingWeights,
     /// Enterprise requests (诉求): deadlines, 共性问题, the firms' links.
     pub requests: domain::request::RequestRules,
+    /// Enterprise service: visit cadence by firm class, the bulk assignment's default cap.
+    pub service: domain::service::ServiceRules,
 }

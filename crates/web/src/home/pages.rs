@@ -177,10 +177,28 @@ async fn render_home(
             .render()?;
             crate::targets::pages::overview_html(state, user, ctx, "home", Some(top)).await?
         }
+        Home::Manager(d) => ManagerTemplate {
+            layout: Layout::new("我服务的企业", "home", user, ctx),
+            overdue: d.due.iter().filter(|f| f.overdue).count(),
+            due_days: workflow::serve::service::DUE_HORIZON_DAYS,
+            d,
+            today_text,
+        }
+        .render()?,
         Home::Overview => {
             crate::targets::pages::overview_html(state, user, ctx, "home", None).await?
         }
     })
+}
+
+#[derive(Template)]
+#[template(path = "home_manager.html")]
+struct ManagerTemplate {
+    layout: Layout,
+    d: workflow::serve::service::ManagerDesk,
+    overdue: usize,
+    due_days: i64,
+    today_text: String,
 }
 
 // ----- 消息中心 ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod service;
 
 use crate::error::AppError;
 use domain::enterprise::{ScaleKind, Tag};

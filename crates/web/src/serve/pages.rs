@@ -1,6 +1,6 @@
 //! The registry's pages: `/enterprises` (search and list) and `/enterprises/{uscc}` (一企一档).
 
-use crate::auth::PageUser;
+use crate::auth::{CurrentUser, PageUser};
 use crate::context::{ViewContext, ViewQuery};
 use crate::error::{AppError, PageError};
 use crate::layout::{respond, stamp, Layout};
@@ -10,7 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use domain::enterprise::{ScaleKind, Tag};
+use std::collections::HashMap;
 use workflow::serve::enterprises::{FirmFile, FirmSummary};
+use workflow::serve::service::FirmServiceView;
 
 use super::SearchParams;
 
@@ -136,12 +138,77 @@ pub async fn list(
 struct FileTemplate {
     layout: Layout,
     f: FirmFile,
+    svc: FirmServiceView,
+    /// The region's service managers, for the reassignment form (office only).
+    managers: Vec<(i64, String)>,
+    categories: Vec<(&'static str, &'static str)>,
+    today: String,
+    error: Option<String>,
+    form: HashMap<String, String>,
 }
 
 impl FileTemplate {
     fn stamp(&self, at: &str) -> String {
         stamp(at)
     }
+
+    fn field(&self, k: &str) -> &str {
+        self.form.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// 一企一档 as HTML, with a refused form's message and what was typed.
+pub(crate) async fn firm_html(
+    state: &AppState,
+    user: &CurrentUser,
+    ctx: &ViewContext,
+    uscc: &str,
+    error: Option<String>,
+    form: HashMap<String, String>,
+) -> Result<String, AppError> {
+    let f = workflow::serve::enterprises::firm_file(&state.store, &user.principal, uscc).await?;
+    let row = state
+        .store
+        .firm_by_id(f.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("企业 {}", uscc.trim())))?;
+    let svc = workflow::serve::service::firm_service(
+        &state.store,
+        &user.principal,
+        &state.config.rules,
+        &row,
+    )
+    .await?;
+    let managers = if svc.may_reassign {
+        state
+            .store
+            .service_managers(&row.region_code)
+            .await?
+            .into_iter()
+            .filter(|m| m.active == 1)
+            .map(|m| {
+                let town = m.town_name.map(|t| format!("（{t}）")).unwrap_or_default();
+                (m.person_id, format!("{}{town}", m.name))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let categories = domain::request::Category::ALL
+        .iter()
+        .map(|c| (domain::Coded::as_code(*c), c.label()))
+        .collect();
+    Ok(FileTemplate {
+        layout: Layout::new(&f.firm.name.clone(), "serve", user, ctx),
+        f,
+        svc,
+        managers,
+        categories,
+        today: domain::period::format_date(state.store.now().date()),
+        error,
+        form,
+    }
+    .render()?)
 }
 
 pub async fn firm(
@@ -151,14 +218,6 @@ pub async fn firm(
     Path(uscc): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let f = workflow::serve::enterprises::firm_file(&state.store, &user.principal, &uscc)
-        .await
-        .map_err(AppError::from)?;
-    let html = FileTemplate {
-        layout: Layout::new(&f.firm.name.clone(), "serve", &user, &ctx),
-        f,
-    }
-    .render()
-    .map_err(AppError::from)?;
+    let html = firm_html(&state, &user, &ctx, &uscc, None, HashMap::new()).await?;
     Ok(respond(html, &ctx))
 }

@@ -170,6 +170,47 @@ pub(crate) fn content(category: &str, title: &str, description: &str) -> Result<
     })
 }
 
+/// A checked request for a firm, routed, with its deadlines from today: ready to insert.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn prepare_request(
+    store: &Store,
+    settings: &Settings,
+    region: &str,
+    enterprise_id: i64,
+    c: Content,
+    channel: Channel,
+    raised_by_user: Option<i64>,
+    manager_person_id: Option<i64>,
+    link_id: Option<i64>,
+) -> Result<NewRequest> {
+    let calendar = crate::calendar::in_force(store).await?;
+    let submitted = today(store);
+    let d = request::deadlines(&settings.requests, &calendar, submitted, false)
+        .map_err(calendar_error)?;
+    let department_id = store
+        .request_routes(region)
+        .await?
+        .into_iter()
+        .find(|r| r.category.0 == c.category)
+        .map(|r| r.department_id);
+    Ok(NewRequest {
+        region_code: region.to_string(),
+        enterprise_id,
+        category: c.category,
+        title: c.title,
+        description: c.description,
+        department_id,
+        channel,
+        raised_by_user,
+        manager_person_id,
+        link_id,
+        submitted_on: format_date(submitted),
+        accept_due: format_date(d.accept),
+        answer_due: format_date(d.answer),
+        resolve_due: format_date(d.resolve),
+    })
+}
+
 /// Stores a checked request for a firm: routed, with its deadlines from today.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn store_request(
@@ -184,38 +225,20 @@ pub(crate) async fn store_request(
     manager_person_id: Option<i64>,
     link_id: Option<i64>,
 ) -> Result<i64> {
-    let calendar = crate::calendar::in_force(store).await?;
-    let submitted = today(store);
-    let d = request::deadlines(&settings.requests, &calendar, submitted, false)
-        .map_err(calendar_error)?;
-    let department_id = store
-        .request_routes(region)
-        .await?
-        .into_iter()
-        .find(|r| r.category.0 == c.category)
-        .map(|r| r.department_id);
+    let new = prepare_request(
+        store,
+        settings,
+        region,
+        enterprise_id,
+        c,
+        channel,
+        raised_by_user,
+        manager_person_id,
+        link_id,
+    )
+    .await?;
     let mut tx = store.begin_write().await?;
-    let id = tx
-        .insert_request(
-            actor,
-            &NewRequest {
-                region_code: region.to_string(),
-                enterprise_id,
-                category: c.category,
-                title: c.title,
-                description: c.description,
-                department_id,
-                channel,
-                raised_by_user,
-                manager_person_id,
-                link_id,
-                submitted_on: format_date(submitted),
-                accept_due: format_date(d.accept),
-                answer_due: format_date(d.answer),
-                resolve_due: format_date(d.resolve),
-            },
-        )
-        .await?;
+    let id = tx.insert_request(actor, &new).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -4,3 +4,4 @@
 
 pub mod enterprises;
 pub mod registry;
+pub mod service;
