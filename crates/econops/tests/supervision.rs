@@ -11,7 +11,11 @@ use serde_json::{json, Value};
 use store::Dialect;
 use support::TestApp;
 
-on_both!(supervision_moves, accept_and_return_race);
+on_both!(
+    supervision_moves,
+    accept_and_return_race,
+    the_task_list_leaves_notifications_unread,
+);
 
 struct Api {
     client: Client,
@@ -412,4 +416,46 @@ async fn accept_and_return_race(dialect: Dialect) {
     let mut statuses = [a, b];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+}
+
+async fn the_task_list_leaves_notifications_unread(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office = Api::new(&app, "office").await;
+    let id = claimed_task(&app, "督办测试：通知留在消息中心", 10).await;
+    let (s, _) = office
+        .post(
+            &format!("/api/v1/tasks/{id}/urge"),
+            json!({"note": "请报送"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let user = app
+        .store
+        .user_by_name("leader")
+        .await
+        .expect("q")
+        .expect("leader");
+    let unread = app.store.unread_notifications(user.id).await.expect("n");
+    assert!(unread > 0);
+    let session = app.login("leader").await;
+    for _ in 0..2 {
+        let html = session
+            .client
+            .get(session.url("/tasks"))
+            .send()
+            .await
+            .expect("tasks")
+            .text()
+            .await
+            .expect("html");
+        let notes = &html[html.find("id=\"notifications\"").expect("notifications")..];
+        assert!(notes.contains("【催办】") && notes.contains("href=\"/inbox\""));
+    }
+    assert_eq!(
+        app.store.unread_notifications(user.id).await.expect("n"),
+        unread,
+        "looking at the list reads nothing; 消息中心 does"
+    );
 }
