@@ -14,6 +14,7 @@ use support::TestApp;
 on_both!(
     supervision_moves,
     accept_and_return_race,
+    reassign_races_the_claimers_moves,
     the_task_list_leaves_notifications_unread,
 );
 
@@ -416,6 +417,92 @@ async fn accept_and_return_race(dialect: Dialect) {
     let mut statuses = [a, b];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+}
+
+async fn reassign_races_the_claimers_moves(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office = Api::new(&app, "office").await;
+    let leader = Api::new(&app, "leader").await;
+    let person = |name: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .user_by_name(name)
+                .await
+                .expect("q")
+                .expect("user")
+                .person_id
+                .expect("a person")
+        }
+    };
+    let (me, other) = (person("leader").await, person("leader2").await);
+    let to_other = json!({"leader": other, "reason": "工作调整"});
+
+    // 改派 against the claimer's 办结: one of them, never both.
+    for round in 0..3 {
+        let id = claimed_task(&app, &format!("督办测试：改派与办结 {round}"), 10).await;
+        let reassign_path = format!("/api/v1/tasks/{id}/reassign");
+        let ((c, cv), (r, rv)) = tokio::join!(
+            leader.complete(id, true, true),
+            office.post(&reassign_path, to_other.clone())
+        );
+        let task = app.store.task(id).await.expect("q").expect("task").task;
+        assert!(
+            !(c == StatusCode::OK && r == StatusCode::OK),
+            "both won: {cv} {rv}"
+        );
+        if c == StatusCode::OK {
+            assert_eq!(r, StatusCode::CONFLICT, "{rv}");
+            assert_eq!(task.state, "submitted");
+            assert_eq!(task.claimed_by_person, Some(me));
+        } else {
+            assert_eq!(r, StatusCode::OK, "{rv}");
+            assert!(
+                c == StatusCode::CONFLICT || c == StatusCode::FORBIDDEN,
+                "{cv}"
+            );
+            assert_eq!(task.claimed_by_person, Some(other));
+            assert_ne!(task.state, "submitted");
+        }
+    }
+
+    // Under the lock, the old claimer's hold on a reassigned task is a conflict.
+    let id = claimed_task(&app, "督办测试：改派后的原领导", 10).await;
+    let (s, v) = office
+        .post(&format!("/api/v1/tasks/{id}/reassign"), to_other.clone())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut tx = app.store.begin_write().await.expect("begin");
+    assert!(matches!(
+        tx.hold_claim(id, me).await,
+        Err(store::StoreError::Conflict(_))
+    ));
+    tx.hold_claim(id, other)
+        .await
+        .expect("the new claimer holds it");
+    drop(tx);
+
+    // 改派 against 验收 of a submitted task: the acceptance stands, the reassignment is refused.
+    let id = claimed_task(&app, "督办测试：改派与验收", 10).await;
+    let (s, v) = leader.complete(id, true, true).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (accept_path, reassign_path) = (
+        format!("/api/v1/tasks/{id}/accept"),
+        format!("/api/v1/tasks/{id}/reassign"),
+    );
+    let ((a, av), (r, rv)) = tokio::join!(
+        office.post(&accept_path, json!({})),
+        office.post(&reassign_path, to_other.clone())
+    );
+    assert_eq!(a, StatusCode::OK, "{av}");
+    assert_eq!(r, StatusCode::CONFLICT, "{rv}");
+    let task = app.store.task(id).await.expect("q").expect("task").task;
+    assert_eq!(
+        (task.state.as_str(), task.claimed_by_person),
+        ("done", Some(me))
+    );
 }
 
 async fn the_task_list_leaves_notifications_unread(dialect: Dialect) {

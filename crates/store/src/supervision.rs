@@ -174,6 +174,20 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Locks the task and refuses, as a conflict, when `person` no longer holds its claim: a
+    /// claimer's own move (办结, 申请延期) was allowed on what the caller read before the write
+    /// began, and a parallel 改派 may have moved the task to someone else since.
+    pub async fn hold_claim(&mut self, id: i64, person: i64) -> Result<()> {
+        let task = self.task_for_update(id).await?;
+        if task.claimed_by_person == Some(person) {
+            return Ok(());
+        }
+        Err(StoreError::Conflict(format!(
+            "任务已改派给{}，不再由您办理",
+            task.claimed_by_name.as_deref().unwrap_or("他人")
+        )))
+    }
+
     /// 催办: records the urge and notifies the claimer and the owner department.
     pub async fn urge_task(&mut self, actor: &Actor, id: i64, note: &str) -> Result<i64> {
         let task = self.task_for_update(id).await?;
