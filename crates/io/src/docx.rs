@@ -25,16 +25,27 @@ const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="
 const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
 
-/// Text escaped for XML; control characters other than tab are dropped (XML 1.0 forbids them).
+/// Text escaped for XML inside a `<w:t>`: a line break (`\n`, `\r\n`, `\r`) ends the text
+/// run's text and starts a new line (`<w:br/>`), a tab is a space, and what XML 1.0 forbids
+/// (other control characters, U+FFFE, U+FFFF) is dropped, so that no stored text can make
+/// the document unreadable.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\t' => out.push(' '),
+            '\r' | '\n' => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("</w:t><w:br/><w:t xml:space=\"preserve\">");
+            }
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c if c.is_control() => {}
             c => out.push(c),
         }
@@ -167,5 +178,56 @@ mod tests {
             "escaped, control characters dropped"
         );
         assert!(zip.by_name("[Content_Types].xml").is_ok());
+    }
+
+    /// Every element and text of a document part, read by an XML parser; an error fails.
+    fn parse(xml: &str) -> String {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut text = String::new();
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                quick_xml::events::Event::Text(t) => {
+                    text.push_str(&t.into_inner());
+                }
+                quick_xml::events::Event::GeneralRef(r) => {
+                    text.push(match &*r.into_inner() {
+                        "amp" => '&',
+                        "lt" => '<',
+                        "gt" => '>',
+                        "quot" => '"',
+                        other => panic!("unexpected entity {other}"),
+                    });
+                }
+                quick_xml::events::Event::Empty(e) if e.name().as_ref() == "w:br" => {
+                    text.push('\n');
+                }
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn hostile_text_keeps_the_document_well_formed() {
+        // A 2,000-character instruction of markup, entities, every control character, the
+        // characters XML forbids, an RTL mark and line breaks of each kind.
+        let mut body = String::from("甲</w:t></w:r><w:r>&amp;<![CDATA[x]]>\u{202E}乙\r\n丙\r丁\n");
+        for c in (0u32..0x20).chain(0x7f..0xa0) {
+            body.push(char::from_u32(c).expect("char"));
+        }
+        body.push_str("\u{FFFE}\u{FFFF}");
+        while body.chars().count() < 2000 {
+            body.push('批');
+        }
+        let xml = document(&Sheet {
+            title: body.clone(),
+            rows: vec![("批示".into(), body.clone())],
+            sections: vec![("领导批示".into(), vec![body])],
+            ..Sheet::default()
+        });
+        let text = parse(&xml);
+        assert!(text.contains("甲</w:t></w:r><w:r>&amp;<![CDATA[x]]>\u{202E}乙\n丙\n丁\n"));
+        assert!(!text.contains('\u{7}') && !text.contains('\u{FFFE}'));
     }
 }

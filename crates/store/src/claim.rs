@@ -770,24 +770,20 @@ impl WriteTx {
         .await
     }
 
-    /// Appends a progress report with its attachments ((name, content type, bytes)).
-    pub async fn report_progress(
+    /// Writes a progress report and its attachments ((name, content type, bytes)) on a task the
+    /// caller has locked and checked; the report's id. Shared by 报送进展 and 办结 (佐证).
+    pub(crate) async fn insert_progress(
         &mut self,
         actor: &Actor,
-        id: i64,
+        task_id: i64,
         body: &str,
         attachments: &[(String, String, Vec<u8>)],
     ) -> Result<i64> {
-        let task = self.task_for_update(id).await?;
-        let to = task
-            .state()
-            .after(TaskEvent::Report, task.claimed_by_person.is_some())
-            .ok_or_else(|| refused(&task, "报送进展"))?;
         let at = self.at.clone();
         let progress_id: i64 = sqlx::query_scalar(
             "INSERT INTO task_progress (task_id, body, author_user_id, author_name, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(id)
+        .bind(task_id)
         .bind(body)
         .bind(actor.user_id)
         .bind(actor.name.clone())
@@ -806,6 +802,23 @@ impl WriteTx {
                 .execute(self.conn())
                 .await?;
         }
+        Ok(progress_id)
+    }
+
+    /// Appends a progress report with its attachments ((name, content type, bytes)).
+    pub async fn report_progress(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        body: &str,
+        attachments: &[(String, String, Vec<u8>)],
+    ) -> Result<i64> {
+        let task = self.task_for_update(id).await?;
+        let to = task
+            .state()
+            .after(TaskEvent::Report, task.claimed_by_person.is_some())
+            .ok_or_else(|| refused(&task, "报送进展"))?;
+        let progress_id = self.insert_progress(actor, id, body, attachments).await?;
         self.audit(
             actor,
             task_audit("progress", id, &task.region_code, format!("报送进展：{}（附件 {} 个）", task.title, attachments.len()), None, Some(json!({"body": body, "attachments": attachments.iter().map(|a| &a.0).collect::<Vec<_>>()}))),

@@ -174,6 +174,20 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Locks the task and refuses, as a conflict, when `person` no longer holds its claim: a
+    /// claimer's own move (办结, 申请延期) was allowed on what the caller read before the write
+    /// began, and a parallel 改派 may have moved the task to someone else since.
+    pub async fn hold_claim(&mut self, id: i64, person: i64) -> Result<()> {
+        let task = self.task_for_update(id).await?;
+        if task.claimed_by_person == Some(person) {
+            return Ok(());
+        }
+        Err(StoreError::Conflict(format!(
+            "任务已改派给{}，不再由您办理",
+            task.claimed_by_name.as_deref().unwrap_or("他人")
+        )))
+    }
+
     /// 催办: records the urge and notifies the claimer and the owner department.
     pub async fn urge_task(&mut self, actor: &Actor, id: i64, note: &str) -> Result<i64> {
         let task = self.task_for_update(id).await?;
@@ -510,28 +524,7 @@ impl WriteTx {
             Some(pp) => format!("办结报告：{}（实际拉动 {pp:.2} 个百分点）", c.outcome),
             None => format!("办结报告：{}", c.outcome),
         };
-        let progress_id: i64 = sqlx::query_scalar(
-            "INSERT INTO task_progress (task_id, body, author_user_id, author_name, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(id)
-        .bind(body)
-        .bind(actor.user_id)
-        .bind(actor.name.clone())
-        .bind(at.clone())
-        .fetch_one(self.conn())
-        .await?;
-        for (name, content_type, bytes) in &c.files {
-            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
-            sqlx::query("INSERT INTO attachments (progress_id, file_name, content_type, size, sha256, data) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(progress_id)
-                .bind(name.clone())
-                .bind(content_type.clone())
-                .bind(bytes.len() as i64)
-                .bind(sha)
-                .bind(bytes.clone())
-                .execute(self.conn())
-                .await?;
-        }
+        let progress_id = self.insert_progress(actor, id, &body, &c.files).await?;
         sqlx::query(
             "INSERT INTO task_completions (task_id, outcome, realised_pp, progress_id, submitted_by_user, submitted_by_name, submitted_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

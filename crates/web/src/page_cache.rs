@@ -6,8 +6,9 @@
 //! (idle days, deadlines and "截至今日" move with the date) and the same data version (every
 //! audited write bumps it in its own transaction, from this server or any other process on the
 //! same database). Sign-in state is checked on every request before the cache is consulted.
-//! Uploads and files are never cached. The task list marks notifications read when shown, and
-//! that write moves the data version, so the next view renders them as read.
+//! Uploads and files are never cached. Marking notifications read (消息中心) moves the data
+//! version, so the next view of any page renders the badge and the task list's unread ones
+//! afresh.
 
 use crate::auth::{cookie, SESSION_COOKIE};
 use crate::AppState;

@@ -569,6 +569,9 @@ impl TasksTemplate {
     }
 }
 
+/// How many unread notifications the task list shows above the tasks; the rest are in 消息中心.
+const TASK_PAGE_NOTES: usize = 10;
+
 pub async fn my_tasks(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -579,7 +582,10 @@ pub async fn my_tasks(
     let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
     let p = &user.principal;
     let tasks = workflow::claim::my_tasks(&state.store, p, &ctx.region.code).await?;
-    let notifications = state.store.notifications(user.user.id, false).await?;
+    // The unread ones, newest first; they stay unread until read in 消息中心 (`/inbox`), so
+    // looking at the list changes nothing.
+    let mut notifications = state.store.notifications(user.user.id, true).await?;
+    notifications.truncate(TASK_PAGE_NOTES);
     let html = TasksTemplate {
         layout: Layout::new("我的任务", "claim", &user, &ctx),
         heading: if p.role.is_office() {
@@ -599,10 +605,6 @@ pub async fn my_tasks(
         today: domain::period::format_date(state.store.now().date()),
     }
     .render()?;
-    state
-        .store
-        .mark_notifications_read(user.user.id, None)
-        .await?;
     Ok(respond(html, &ctx))
 }
 

@@ -82,6 +82,20 @@ pub fn require_confirmation(confirmed: bool, what: &str) -> Result<(), Error> {
     }
 }
 
+/// A leader's right to his claimer's moves, checked again under the write's lock: a 改派 that
+/// committed since the task was read makes the move a conflict. The office's right does not
+/// rest on the claim.
+async fn hold_claim(
+    tx: &mut store::WriteTx,
+    p: &domain::Principal,
+    task_id: i64,
+) -> Result<(), Error> {
+    match p.person_id {
+        Some(person) if !p.role.is_office() => Ok(tx.hold_claim(task_id, person).await?),
+        _ => Ok(()),
+    }
+}
+
 /// Applies a supervision move to a task the caller may read, in one audited transaction.
 pub async fn supervise(
     store: &Store,
@@ -194,6 +208,7 @@ pub async fn supervise(
                 return Err(Error::invalid_field("deadline", "新期限不能早于今天"));
             }
             let mut tx = store.begin_write().await?;
+            hold_claim(&mut tx, p, task_id).await?;
             tx.request_extension(actor, task_id, &domain::period::format_date(new), &reason)
                 .await?;
             tx.commit().await?;
@@ -250,6 +265,7 @@ pub async fn supervise(
             }
             require_confirmation(*confirmed, "办结")?;
             let mut tx = store.begin_write().await?;
+            hold_claim(&mut tx, p, task_id).await?;
             tx.submit_completion(
                 actor,
                 task_id,
