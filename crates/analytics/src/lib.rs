@@ -12,6 +12,7 @@ pub mod requests;
 pub mod series;
 pub mod synthetic;
 pub mod warning;
+pub mod watch;
 
 pub use accounting::{
     analyze, Analysis, AnalysisError, AnalysisInput, Driver, IndicatorInput, IndicatorKind,
