@@ -20,6 +20,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("enterprise", "企业"),
     ("service_manager", "企业服务经理人"),
     ("visit", "走访记录"),
+    ("watch", "重点监测名单"),
     ("user", "用户"),
     ("api_token", "接口令牌"),
     ("region", "地区"),

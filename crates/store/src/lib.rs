@@ -25,6 +25,7 @@ pub mod supervision;
 pub mod targets;
 pub mod testing;
 pub mod users;
+pub mod watch;
 
 use serde::Serialize;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -146,6 +146,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_none.sql"),
         postgres: include_str!("../migrations/0004_none.sql"),
     },
+    Migration {
+        version: 26,
+        name: "watch",
+        portable: include_str!("../migrations/0026_watch.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
 ];
 
 fn render(m: &Migration, dialect: Dialect) -> String {
