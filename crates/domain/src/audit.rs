@@ -18,6 +18,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("project", "项目"),
     ("lead", "招商线索"),
     ("enterprise", "企业"),
+    ("firm_figures", "企业月度数据"),
     ("user", "用户"),
     ("api_token", "接口令牌"),
     ("region", "地区"),
@@ -61,6 +62,7 @@ pub fn action_label(code: &str) -> &'static str {
         "issue" => "登记问题",
         "resolve" => "办结问题",
         "serve" | "service" => "登记服务",
+        "attach" => "附带企业",
         _ => "变更",
     }
 }

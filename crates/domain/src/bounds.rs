@@ -430,7 +430,12 @@ pub fn firm_amount(
     } else {
         "0–100,000,000 万元"
     };
-    Err(refuse(field, label, &format!("{} 万元", group(value)), range))
+    Err(refuse(
+        field,
+        label,
+        &format!("{} 万元", group(value)),
+        range,
+    ))
 }
 
 /// One firm's count (从业人员, 人) or electricity use (千瓦时): 0 to `max`.

@@ -38,7 +38,12 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: "revenue",
-        aliases: &["营业收入", "营业收入(万元)", "主营业务收入", "主营业务收入(万元)"],
+        aliases: &[
+            "营业收入",
+            "营业收入(万元)",
+            "主营业务收入",
+            "主营业务收入(万元)",
+        ],
         required: true,
     },
     Column {
@@ -58,7 +63,11 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: "output_value_last_year",
-        aliases: &["上年同期工业总产值", "上年同期工业总产值(万元)", "上年同期产值"],
+        aliases: &[
+            "上年同期工业总产值",
+            "上年同期工业总产值(万元)",
+            "上年同期产值",
+        ],
         required: false,
     },
     Column {
@@ -154,7 +163,11 @@ impl Checker<'_> {
                 }
             },
             Err(e) => {
-                self.fail(number, col, format!("{label}：{e}（单位万元，最多 4 位小数）"));
+                self.fail(
+                    number,
+                    col,
+                    format!("{label}：{e}（单位万元，最多 4 位小数）"),
+                );
                 Err(())
             }
         }
@@ -204,7 +217,11 @@ impl Checker<'_> {
                     self.fail(
                         number,
                         "period",
-                        format!("期别 {p} 超出允许范围 {}-01 至 {}", domain::bounds::EARLIEST_YEAR, ctx.latest),
+                        format!(
+                            "期别 {p} 超出允许范围 {}-01 至 {}",
+                            domain::bounds::EARLIEST_YEAR,
+                            ctx.latest
+                        ),
                     );
                     ok = false;
                     None
@@ -457,7 +474,11 @@ mod tests {
                 (6, "revenue"),
             ]
         );
-        assert!(err.0[1].reason.contains("超出允许范围"), "{}", err.0[1].reason);
+        assert!(
+            err.0[1].reason.contains("超出允许范围"),
+            "{}",
+            err.0[1].reason
+        );
         assert!(err.0[5].reason.contains("不在本地区企业名录中"));
         assert!(err.0[6].reason.contains("与第 2 行重复"));
     }

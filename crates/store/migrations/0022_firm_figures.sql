@@ -20,10 +20,10 @@ CREATE TABLE firm_figures (
 CREATE INDEX firm_figures_period ON firm_figures (period, enterprise_id);
 
 -- The firms a shortfall was opened with (找位置 → 开短板 from the firms that pulled the
--- indicator down), with the contribution they had when it was opened, in 万分之一 百分点.
+-- indicator down), with the contribution they had when it was opened, in hundredths of a 百分点.
 CREATE TABLE shortfall_enterprises (
     shortfall_id BIGINT NOT NULL REFERENCES shortfalls(id),
     enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
-    contribution_pp_e4 BIGINT,
+    contribution_pp_e2 BIGINT,
     PRIMARY KEY (shortfall_id, enterprise_id)
 );

@@ -306,6 +306,10 @@ impl App {
             )
             .route("/api/v1/enterprises", get(serve::api::list))
             .route("/api/v1/enterprises/{uscc}", get(serve::api::firm))
+            .route(
+                "/api/v1/indicators/{code}/firm-contributions",
+                get(serve::api::contributions),
+            )
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.
         let firm = Router::new()

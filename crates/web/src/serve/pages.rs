@@ -136,6 +136,8 @@ pub async fn list(
 struct FileTemplate {
     layout: Layout,
     f: FirmFile,
+    /// The firm's figures for its chart (JSON), `null` when there are none to show.
+    chart: String,
 }
 
 impl FileTemplate {
@@ -154,9 +156,11 @@ pub async fn firm(
     let f = workflow::serve::enterprises::firm_file(&state.store, &user.principal, &uscc)
         .await
         .map_err(AppError::from)?;
+    let chart = crate::layout::chart_json(&f.figures);
     let html = FileTemplate {
         layout: Layout::new(&f.firm.name.clone(), "serve", &user, &ctx),
         f,
+        chart,
     }
     .render()
     .map_err(AppError::from)?;
