@@ -184,8 +184,7 @@ async fn a_figures_file_loads_whole_or_not_at_all(dialect: Dialect) {
     assert_eq!(log, audit + 2, "each import audited once");
 }
 
-async fn office_contributions(app: &TestApp, user: &str, query: &str) -> Value {
-    let session = app.login(user).await;
+async fn contributions(session: &support::Session, query: &str) -> Value {
     let (status, body) = session
         .get_json(&format!(
             "/api/v1/indicators/industrial-va/firm-contributions?{query}"
@@ -205,7 +204,8 @@ async fn contributions_add_up_to_the_panel_growth(dialect: Dialect) {
     };
     seed(&app).await;
     import(&app, &figures_csv("2023-09")).await.expect("loads");
-    let body = office_contributions(&app, "office", "period=2023-09&per_page=200").await;
+    let office = app.login("office").await;
+    let body = contributions(&office, "period=2023-09&per_page=200").await;
     // ΣX̄ = 5,800, ΣX = 5,760: g = −0.69 %; contributions −200/5800 … add up to it.
     assert_eq!(body["panel_firms"], 7, "{body}");
     assert_eq!(e2(&body["growth_e2"]), -69);
@@ -231,16 +231,16 @@ async fn contributions_add_up_to_the_panel_growth(dialect: Dialect) {
     assert_eq!(towns, -69);
     // Filtered by town: the listed firms and their sum.
     let fuan = app.town_id("fuan").await;
-    let body = office_contributions(&app, "office", &format!("period=2023-09&town={fuan}")).await;
+    let body = contributions(&office, &format!("period=2023-09&town={fuan}")).await;
     assert_eq!(body["listed_firms"], 3);
     assert_eq!(e2(&body["growth_e2"]), -69, "the panel stays the caller's");
     // Paging.
-    let body = office_contributions(&app, "office", "period=2023-09&per_page=2&page=2").await;
+    let body = contributions(&office, "period=2023-09&per_page=2&page=2").await;
     assert_eq!(body["firms"].as_array().expect("firms").len(), 2);
     assert_eq!(body["has_more"], true);
     // Beside the published figure (规上工业增加值 1–9 月 2025: 5.8 %) the difference is coverage.
     import(&app, &figures_csv("2025-09")).await.expect("loads");
-    let body = office_contributions(&app, "office", "period=2025-09&per_page=200").await;
+    let body = contributions(&office, "period=2025-09&per_page=200").await;
     let g = e2(&body["growth_e2"]) as f64 / 100.0;
     let diff = body["coverage_difference_pp"].as_f64().expect("difference");
     assert!((diff - (5.8 - g)).abs() < 0.006, "{body}");
@@ -249,7 +249,7 @@ async fn contributions_add_up_to_the_panel_growth(dialect: Dialect) {
         .expect("sentence")
         .contains("覆盖范围"));
     // Not built from firms, or a quarter: refused with the field named.
-    let session = app.login("office").await;
+    let session = &office;
     let (status, body) = session
         .get_json("/api/v1/indicators/cpi/firm-contributions?period=2025-09")
         .await;
@@ -281,11 +281,14 @@ async fn each_role_sees_the_firms_and_figures_the_rule_allows(dialect: Dialect) 
     import(&app, &figures_csv("2023-09")).await.expect("loads");
     let q = "period=2023-09&per_page=200";
     let all = ours(&[1, 2, 3, 4, 5, 6, 7]);
+    let office = app.login("office").await;
+    let town = app.login("jiaoxi").await;
+    let viewer = app.login("viewer").await;
     // The office: every firm by name, and its figures.
-    let office = office_contributions(&app, "office", q).await;
-    assert_eq!(named(&office), all);
+    let body = contributions(&office, q).await;
+    assert_eq!(named(&body), all);
     // A town: his town's firms only, his town's panel, no other firm anywhere.
-    let jiaoxi = office_contributions(&app, "jiaoxi", q).await;
+    let jiaoxi = contributions(&town, q).await;
     assert_eq!(named(&jiaoxi), ours(&[1, 2, 3, 4]));
     assert_eq!(jiaoxi["panel_firms"], 4);
     assert_eq!(jiaoxi["hidden"]["firms"], 0);
@@ -294,12 +297,14 @@ async fn each_role_sees_the_firms_and_figures_the_rule_allows(dialect: Dialect) 
         assert!(!text.contains(&code(n)), "no other town's firm");
     }
     assert!(!text.contains("阜安"), "{text}");
-    let fuan = office_contributions(&app, "fuan", q).await;
+    let fuan = contributions(&app.login("fuan").await, q).await;
     assert_eq!(named(&fuan), ours(&[5, 6, 7]));
     // A department, the viewer and a service manager without firms: no firm named, the
     // panel's seven firms as one aggregate (at least three).
-    for user in ["dept", "viewer", "manager"] {
-        let body = office_contributions(&app, user, q).await;
+    let dept = app.login("dept").await;
+    let manager = app.login("manager").await;
+    for (user, session) in [("dept", &dept), ("viewer", &viewer), ("manager", &manager)] {
+        let body = contributions(session, q).await;
         assert!(named(&body).is_empty(), "{user}: {body}");
         assert_eq!(body["hidden"]["firms"], 7, "{user}");
         assert_eq!(e2(&body["hidden"]["contribution_e2"]), -69, "{user}");
@@ -328,11 +333,10 @@ async fn each_role_sees_the_firms_and_figures_the_rule_allows(dialect: Dialect) 
             assert!(file["figures"].as_array().expect("figures").is_empty());
         }
     }
-    let body = office_contributions(&app, "leader", q).await;
+    let body = contributions(&leader, q).await;
     assert_eq!(named(&body), expected);
     // The firm's file: figures for the office and its town, none for the viewer, 404 for
     // another town's user.
-    let office = app.login("office").await;
     let (status, file) = office
         .get_json(&format!("/api/v1/enterprises/{}", code(1)))
         .await;
@@ -472,7 +476,7 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
             description: String::new(),
             route: "stock".into(),
             track: None,
-            town: None,
+            town: Some(workflow::claim::Ref::Id(app.town_id("jiaoxi").await)),
             owner_department: None,
             co_departments: vec![],
             deadline: "2025-12-31".into(),
