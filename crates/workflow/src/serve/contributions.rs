@@ -286,10 +286,7 @@ pub async fn firm_contributions(
         .collect();
     let panel = firm_panel::panel(&values);
     let n = panel.firms.len();
-    let all_visible = ids
-        .iter()
-        .filter_map(|id| firms.get(id))
-        .all(|f| visible(f));
+    let all_visible = ids.iter().filter_map(|id| firms.get(id)).all(&visible);
     let aggregate_shown = all_visible || aggregate_may_be_shown(n);
     let shown = |firms_in: usize, visible_all: bool, sum: i64| {
         if visible_all || aggregate_may_be_shown(firms_in) {
