@@ -179,7 +179,9 @@ mod tests {
 
     #[test]
     fn a_small_panel_by_hand() {
-        // ΣX̄ = 300, ΣX = 318: g = 6 %; c = (−10, +20, +8)/300×100 = −3.33, 6.67, 2.67.
+        // ΣX̄ = 300, ΣX = 318: g = 6 %; c = (−10, +20, +8)/300×100 = −3.333…, 6.666…, 2.666…:
+        // rounded down −3.34, 6.66, 2.66 (5.98), the two missing hundredths to the largest
+        // remainders (all equal: the first firms) make −3.33, 6.67, 2.66.
         let p = panel(&[
             f(1, Some(90), Some(100)),
             f(2, Some(120), Some(100)),
@@ -189,7 +191,7 @@ mod tests {
         ]);
         assert_eq!(p.growth_e2, Some(600));
         let c: Vec<(u32, i64)> = p.firms.iter().map(|c| (c.key, c.contribution_e2)).collect();
-        assert_eq!(c, vec![(1, -333), (3, 267), (2, 666)]);
+        assert_eq!(c, vec![(1, -333), (3, 266), (2, 667)]);
         assert_eq!(c.iter().map(|c| c.1).sum::<i64>(), 600);
         assert_eq!(p.entrants, vec![(4, 50)]);
         assert_eq!(p.exits, vec![(5, 40)]);
