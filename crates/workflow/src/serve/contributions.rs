@@ -187,7 +187,7 @@ pub async fn firm_contributions(
         .await?
         .into_iter()
         .find(|i| i.code == q.indicator)
-        .ok_or_else(|| Error::UnknownIndicator(q.indicator.clone()))?;
+        .ok_or_else(|| Error::NotFound(format!("指标“{}”", q.indicator)))?;
     let (measure, kind) = measure_of(&indicator.code).ok_or_else(|| {
         Error::invalid_field(
             "indicator",
