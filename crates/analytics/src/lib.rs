@@ -6,6 +6,7 @@
 pub mod accounting;
 pub mod approval;
 pub mod figures;
+pub mod firm_panel;
 pub mod pipeline;
 pub mod ranking;
 pub mod requests;

@@ -21,6 +21,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("service_manager", "企业服务经理人"),
     ("visit", "走访记录"),
     ("watch", "重点监测名单"),
+    ("firm_figures", "企业月度数据"),
     ("user", "用户"),
     ("api_token", "接口令牌"),
     ("region", "地区"),
@@ -65,6 +66,7 @@ pub fn action_label(code: &str) -> &'static str {
         "resolve" => "办结问题",
         "serve" | "service" => "登记服务",
         "assign" => "指定服务经理人",
+        "attach" => "附带企业",
         _ => "变更",
     }
 }

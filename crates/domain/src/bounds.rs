@@ -407,6 +407,57 @@ fn between(field: &str, label: &str, d: Date, lo: Date, hi: Date) -> Result<Date
     }
 }
 
+/// The largest year-to-date amount of one firm (产值, 营业收入, 税收), in 万元: 10,000 亿元.
+pub const FIRM_AMOUNT_MAX_WAN: i64 = 100_000_000;
+
+/// One firm's year-to-date amount in 元 (the file gives 万元): 0 to
+/// [`FIRM_AMOUNT_MAX_WAN`] 万元; `may_be_negative` (税收, after refunds) allows as much below 0.
+pub fn firm_amount(
+    field: &str,
+    label: &str,
+    yuan: i64,
+    may_be_negative: bool,
+) -> Result<i64, OutOfRange> {
+    let max = FIRM_AMOUNT_MAX_WAN.saturating_mul(10_000);
+    let min = if may_be_negative { -max } else { 0 };
+    if (min..=max).contains(&yuan) {
+        return Ok(yuan);
+    }
+    let value = crate::decimal::format_scaled(yuan, 4, 4);
+    let value = value.trim_end_matches('0').trim_end_matches('.');
+    let range = if may_be_negative {
+        "−100,000,000–100,000,000 万元"
+    } else {
+        "0–100,000,000 万元"
+    };
+    Err(refuse(
+        field,
+        label,
+        &format!("{} 万元", group(value)),
+        range,
+    ))
+}
+
+/// One firm's count (从业人员, 人) or electricity use (千瓦时): 0 to `max`.
+pub fn firm_count(
+    field: &str,
+    label: &str,
+    v: i64,
+    max: i64,
+    unit: &str,
+) -> Result<i64, OutOfRange> {
+    if (0..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(refuse(
+            field,
+            label,
+            &format!("{} {unit}", group(&v.to_string())),
+            &format!("0–{} {unit}", group(&max.to_string())),
+        ))
+    }
+}
+
 #[cfg(test)]
 #[path = "bounds_tests.rs"]
 mod tests;

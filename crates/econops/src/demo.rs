@@ -611,6 +611,7 @@ async fn load_claims(
         analysis: analysis.to_string(),
         tracks: tracks.into_iter().map(workflow::claim::Ref::Id).collect(),
         towns: vec![],
+        enterprises: vec![],
     };
     let industry_shortfall = workflow::claim::open_shortfall(
         store,

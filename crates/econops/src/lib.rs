@@ -226,6 +226,18 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Firms' monthly figures (year-to-date, 万元; a month re-imported replaces its rows):
+    /// period,uscc,output_value,revenue,electricity_kwh,tax,employees
+    /// [,output_value_last_year,revenue_last_year]
+    FirmFigures {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Observations of a region: period,indicator,ytd_value,ytd_growth_pct,last_year_total
     Observations {
         file: PathBuf,
@@ -766,6 +778,36 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             dry_run,
             db,
         } => import_enterprises(&actor, &file, &region, dry_run, &db.db).await?,
+        ImportCommand::FirmFigures {
+            file,
+            region,
+            dry_run,
+            db,
+        } => {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| file.display().to_string());
+            let bytes = std::fs::read(&file)?;
+            let store = Store::open(&db.db).await?;
+            let s = workflow::serve::figures::import_firm_figures(
+                &store,
+                &actor,
+                &workflow::serve::figures::ImportFirmFigures {
+                    region: region.clone(),
+                    file_name: name,
+                    limits: registry_file_limits(),
+                    write: !dry_run,
+                },
+                bytes,
+            )
+            .await?;
+            if s.written {
+                println!("导入成功：{}", s.message);
+            } else {
+                println!("检查通过（未写入）：{}", s.message);
+            }
+        }
         ImportCommand::Observations {
             file,
             region,

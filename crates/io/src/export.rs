@@ -116,6 +116,71 @@ pub fn ranking_xlsx(
     book.save_to_buffer()
 }
 
+/// One firm on a watch list (重点监测名单).
+#[derive(Debug, Clone)]
+pub struct WatchListLine {
+    pub list: String,
+    pub name: String,
+    pub uscc: String,
+    pub town: String,
+    pub manager: String,
+    pub reason: String,
+}
+
+/// The watch lists of a month, as a workbook.
+pub fn watch_lists_xlsx(
+    region: &str,
+    period: &str,
+    lines: &[WatchListLine],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("重点监测名单")?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#F1F3F5")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin)
+        .set_align(FormatAlign::Center);
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{region} 重点企业监测名单（{period}）"),
+        &title,
+    )?;
+    let headers = [
+        "名单",
+        "企业名称",
+        "统一社会信用代码",
+        "镇街",
+        "企业服务经理人",
+        "列入原因",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &header)?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let r = 3 + i as u32;
+        for (c, v) in [&l.list, &l.name, &l.uscc, &l.town, &l.manager, &l.reason]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(r, c as u16, v.as_str())?;
+        }
+    }
+    for (c, w) in [
+        (0u16, 14.0),
+        (1, 32.0),
+        (2, 22.0),
+        (3, 12.0),
+        (4, 14.0),
+        (5, 60.0),
+    ] {
+        sheet.set_column_width(c, w)?;
+    }
+    book.save_to_buffer()
+}
+
 /// One group's line of the request measures (诉求考核).
 #[derive(Debug, Clone)]
 pub struct RequestMeasureLine {

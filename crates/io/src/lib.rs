@@ -7,6 +7,7 @@
 
 pub mod docx;
 pub mod export;
+pub mod firm_figures;
 pub mod firms;
 pub mod imports;
 pub mod limits;

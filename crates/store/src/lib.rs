@@ -13,6 +13,7 @@ pub mod claim;
 pub mod codes;
 pub mod enterprises;
 pub mod figures;
+pub mod firm_figures;
 pub mod land;
 pub mod locate;
 mod migrate;

@@ -140,6 +140,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0004_none.sql"),
     },
     Migration {
+        version: 22,
+        name: "firm_figures",
+        portable: include_str!("../migrations/0022_firm_figures.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
+    Migration {
         version: 25,
         name: "service",
         portable: include_str!("../migrations/0025_service.sql"),

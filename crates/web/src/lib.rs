@@ -329,6 +329,10 @@ impl App {
                 "/api/v1/service-managers/assign",
                 post(serve::service::api_assign),
             )
+            .route(
+                "/api/v1/indicators/{code}/firm-contributions",
+                get(serve::api::contributions),
+            )
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.
         let firm = Router::new()

@@ -130,6 +130,27 @@
     window.addEventListener('resize', function () { chart.resize(); });
   }
 
+  // A firm's year-to-date output value and revenue (万元) by month, and output growth (%).
+  function firmChart(el, rows) {
+    if (!rows || !rows.length) { el.textContent = '暂无数据'; return; }
+    var chart = echarts.init(el, null, { renderer: 'svg' });
+    el.style.height = '280px'; chart.resize();
+    chart.setOption({
+      animation: false,
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: rows.map(function (r) { return r.period; }) },
+      yAxis: [{ type: 'value', name: '万元' }, { type: 'value', name: '%', splitLine: { show: false } }],
+      series: [
+        { name: '工业总产值', type: 'bar', itemStyle: { color: '#1559a8' }, data: rows.map(function (r) { return r.output_value_wan; }) },
+        { name: '营业收入', type: 'bar', itemStyle: { color: '#b7791f' }, data: rows.map(function (r) { return r.revenue_wan; }) },
+        { name: '产值同比', type: 'line', yAxisIndex: 1, connectNulls: true, itemStyle: { color: '#c62828' }, data: rows.map(function (r) { return r.output_growth_pct; }) }
+      ]
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+  }
+
   function init(root) {
     if (typeof echarts === 'undefined') { return; }
     (root || document).querySelectorAll('[data-chart]').forEach(function (el) {
@@ -143,6 +164,7 @@
       if (el.dataset.chart === 'trend') { trendChart(el, data); }
       if (el.dataset.chart === 'gantt') { ganttChart(el, data); }
       if (el.dataset.chart === 'pipeline') { pipelineChart(el, data); }
+      if (el.dataset.chart === 'firm') { firmChart(el, data); }
       el.dataset.drawn = '1';
     });
   }

@@ -32,6 +32,9 @@ pub struct NewShortfallBody {
     pub tracks: Vec<String>,
     #[serde(default)]
     pub towns: Vec<String>,
+    /// USCCs of the firms that pulled the indicator down, attached to the shortfall.
+    #[serde(default)]
+    pub enterprises: Vec<String>,
 }
 
 /// 409 for a second open shortfall: the problem names the first and carries its id.
@@ -67,6 +70,7 @@ pub async fn create_shortfall(
         analysis: body.analysis,
         tracks: body.tracks.into_iter().map(Ref::Code).collect(),
         towns: body.towns.into_iter().map(Ref::Code).collect(),
+        enterprises: body.enterprises,
     };
     let actor = user.actor();
     let id = match workflow::claim::open_shortfall(

@@ -36,6 +36,8 @@ struct ShortfallNewTemplate {
     error: Option<String>,
     /// The open shortfall this one would duplicate.
     existing: Option<i64>,
+    /// The firms that pulled the indicator down most (offered to attach, checked).
+    firms: Vec<workflow::serve::contributions::FirmLine>,
 }
 
 impl ShortfallNewTemplate {
@@ -102,7 +104,9 @@ async fn shortfall_form(
                 .await?
         }
     };
+    let firms = pulling_down(state, user, &ctx.region.code, indicator, period).await?;
     Ok(ShortfallNewTemplate {
+        firms,
         layout: Layout::new("打开短板", "claim", user, ctx),
         line,
         period: period.to_string(),
@@ -113,6 +117,43 @@ async fn shortfall_form(
         existing,
     }
     .render()?)
+}
+
+/// How many of the firms that pulled an indicator down 开短板 offers to attach.
+pub const FIRMS_OFFERED: i64 = 10;
+
+/// The firms with a negative contribution to an indicator built from firms, most negative
+/// first (none for other indicators or quarters).
+pub(crate) async fn pulling_down(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    indicator: &str,
+    period: domain::Period,
+) -> Result<Vec<workflow::serve::contributions::FirmLine>, AppError> {
+    use workflow::serve::contributions::{firm_contributions, measure_of, ContributionQuery};
+    if measure_of(indicator).is_none() || !matches!(period, domain::Period::Month { .. }) {
+        return Ok(Vec::new());
+    }
+    let answer = firm_contributions(
+        &state.store,
+        &user.principal,
+        &ContributionQuery {
+            region: region.to_string(),
+            indicator: indicator.to_string(),
+            period,
+            town_id: None,
+            track_id: None,
+            page: 1,
+            per_page: FIRMS_OFFERED,
+        },
+    )
+    .await?;
+    Ok(answer
+        .firms
+        .into_iter()
+        .filter(|f| f.contribution_e2 < 0)
+        .collect())
 }
 
 pub async fn new_shortfall(
@@ -158,6 +199,11 @@ pub async fn create_shortfall(
         .map_err(|e| AppError::bad_field("period", e.to_string()))?;
     let mut tracks = Vec::new();
     let mut towns = Vec::new();
+    let enterprises: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "enterprise")
+        .map(|(_, v)| v.clone())
+        .collect();
     for (k, v) in &pairs {
         if k == "track" || k == "town" {
             let id = v
@@ -177,6 +223,7 @@ pub async fn create_shortfall(
         analysis: form.get("analysis").cloned().unwrap_or_default(),
         tracks,
         towns,
+        enterprises,
     };
     let actor = user.actor();
     let refused = match workflow::claim::open_shortfall(
@@ -227,6 +274,8 @@ struct ShortfallTemplate {
     towns: Vec<store::reference::Town>,
     departments: Vec<store::reference::Department>,
     tasks: Vec<TaskRow>,
+    /// The firms the shortfall was opened with (找位置's drill-down).
+    firms: Vec<store::firm_figures::ShortfallFirm>,
     default_deadline: String,
     linked_tracks: Vec<i64>,
     can_create: bool,
@@ -236,6 +285,11 @@ struct ShortfallTemplate {
 }
 
 impl ShortfallTemplate {
+    fn pp_e2(&self, v: &Option<i64>) -> String {
+        v.map(analytics::firm_panel::e2_text)
+            .map(|t| format!("{t} 个百分点"))
+            .unwrap_or_else(|| "—".into())
+    }
     fn o1<T: crate::layout::OptNum>(&self, x: T) -> String {
         crate::layout::o1(x.get())
     }
@@ -338,6 +392,7 @@ async fn render_shortfall(
         links: detail.links,
         suggestions: detail.suggestions,
         tasks: detail.tasks,
+        firms: detail.firms,
         default_deadline: domain::period::format_date(today + time::Duration::days(45)),
         linked_tracks,
         can_create: user.principal.can_direct_tasks(),

@@ -303,9 +303,20 @@ struct IndicatorTemplate {
     rows: Vec<SeriesRow>,
     drives: Vec<(String, f64, f64)>,
     chart: String,
+    /// For an indicator built from firms: the firms behind its growth, within the caller's
+    /// scope (a month; none for a quarter).
+    firms: Option<workflow::serve::contributions::FirmContributions>,
+    /// The period as `YYYY-MM`, for the 开短板 link.
+    period_code: String,
 }
 
 impl IndicatorTemplate {
+    fn wan1(&self, v: &f64) -> String {
+        domain::decimal::grouped(&format!("{v:.1}"))
+    }
+    fn opt_pp(&self, v: &Option<String>) -> String {
+        v.clone().unwrap_or_else(|| "保密".into())
+    }
     fn o1<T: OptNum>(&self, x: T) -> String {
         let x = &x.get();
         o1(x)
@@ -323,6 +334,9 @@ impl IndicatorTemplate {
         format!("{x:.3}")
     }
 }
+
+/// Firms listed in an indicator's drill-down (the rest through the API, paged).
+const FIRMS_SHOWN: i64 = 15;
 
 pub async fn indicator(
     State(state): State<AppState>,
@@ -388,7 +402,31 @@ pub async fn indicator(
         .find(|(c, _)| *c == code)
         .map(|(_, t)| t.to_string())
         .unwrap_or_default();
+    let firms = match (
+        workflow::serve::contributions::measure_of(&code),
+        ctx.period,
+    ) {
+        (Some(_), domain::Period::Month { .. }) => Some(
+            workflow::serve::contributions::firm_contributions(
+                &state.store,
+                &user.principal,
+                &workflow::serve::contributions::ContributionQuery {
+                    region: ctx.region.code.clone(),
+                    indicator: code.clone(),
+                    period: ctx.period,
+                    town_id: None,
+                    track_id: None,
+                    page: 1,
+                    per_page: FIRMS_SHOWN,
+                },
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     let html = IndicatorTemplate {
+        firms,
+        period_code: ctx.period.to_string(),
         layout: Layout::new(&line.name, "locate", &user, &ctx),
         can_edit: user.principal.role.is_office(),
         owner: line.owner_department.clone(),

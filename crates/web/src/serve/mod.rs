@@ -27,11 +27,11 @@ pub struct SearchParams {
     pub per_page: Option<String>,
 }
 
-fn nonempty(v: &Option<String>) -> Option<&str> {
+pub(crate) fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn id(v: &Option<String>, field: &str, what: &str) -> Result<Option<i64>, AppError> {
+pub(crate) fn id(v: &Option<String>, field: &str, what: &str) -> Result<Option<i64>, AppError> {
     match nonempty(v) {
         None => Ok(None),
         Some(s) => s

@@ -145,6 +145,8 @@ struct FileTemplate {
     today: String,
     error: Option<String>,
     form: HashMap<String, String>,
+    /// The firm's figures for its chart (JSON), `null` when there are none to show.
+    chart: String,
 }
 
 impl FileTemplate {
@@ -198,9 +200,11 @@ pub(crate) async fn firm_html(
         .iter()
         .map(|c| (domain::Coded::as_code(*c), c.label()))
         .collect();
+    let chart = crate::layout::chart_json(&f.figures);
     Ok(FileTemplate {
         layout: Layout::new(&f.firm.name.clone(), "serve", user, ctx),
         f,
+        chart,
         svc,
         managers,
         categories,

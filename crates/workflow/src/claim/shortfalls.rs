@@ -20,6 +20,9 @@ pub struct OpenShortfall {
     pub analysis: String,
     pub tracks: Vec<Ref>,
     pub towns: Vec<Ref>,
+    /// USCCs of the firms that pulled the indicator down (找位置's drill-down), attached to
+    /// the shortfall and carried to its 存量提升 tasks as their served firms.
+    pub enterprises: Vec<String>,
 }
 
 /// Close an open shortfall, saying why.
@@ -75,6 +78,7 @@ pub async fn open_shortfall(
     if let Some(e) = duplicate(store, cmd).await? {
         return Err(e);
     }
+    let firms = attached_firms(store, caller.principal, cmd).await?;
     let report = build_report(store, &cmd.region, cmd.period, None, rules).await?;
     let line = report
         .indicators
@@ -102,6 +106,10 @@ pub async fn open_shortfall(
     let written = async {
         let mut tx = store.begin_write().await?;
         let id = tx.create_shortfall(caller.actor, &new).await?;
+        if !firms.is_empty() {
+            tx.attach_shortfall_firms(caller.actor, &cmd.region, id, &firms)
+                .await?;
+        }
         tx.commit().await?;
         Ok::<_, StoreError>(id)
     }
@@ -114,6 +122,67 @@ pub async fn open_shortfall(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The firms named by the command: each in the region's registry (refused with the code
+/// otherwise), with its contribution to the indicator's panel growth where it has one.
+async fn attached_firms(
+    store: &Store,
+    principal: &domain::Principal,
+    cmd: &OpenShortfall,
+) -> Result<Vec<(i64, Option<i64>)>, Error> {
+    if cmd.enterprises.is_empty() {
+        return Ok(Vec::new());
+    }
+    if cmd.enterprises.len() > 200 {
+        return Err(Error::invalid_field(
+            "enterprise",
+            "一次最多附带 200 家企业",
+        ));
+    }
+    let contributions: std::collections::HashMap<String, i64> =
+        match crate::serve::contributions::measure_of(&cmd.indicator) {
+            Some(_) if matches!(cmd.period, Period::Month { .. }) => {
+                crate::serve::contributions::firm_contributions(
+                    store,
+                    principal,
+                    &crate::serve::contributions::ContributionQuery {
+                        region: cmd.region.clone(),
+                        indicator: cmd.indicator.clone(),
+                        period: cmd.period,
+                        town_id: None,
+                        track_id: None,
+                        page: 1,
+                        per_page: crate::serve::contributions::ALL_ROWS,
+                    },
+                )
+                .await?
+                .firms
+                .into_iter()
+                .map(|f| (f.uscc, f.contribution_e2))
+                .collect()
+            }
+            _ => Default::default(),
+        };
+    let mut out: Vec<(i64, Option<i64>)> = Vec::new();
+    for raw in &cmd.enterprises {
+        let not_found = || {
+            Error::invalid_field(
+                "enterprise",
+                format!("企业“{}”不在本地区企业名录中", raw.trim()),
+            )
+        };
+        let code = domain::Uscc::parse(raw).map_err(|_| not_found())?;
+        let row = store
+            .firm_by_uscc(code.as_str())
+            .await?
+            .filter(|r| r.region_code == cmd.region)
+            .ok_or_else(not_found)?;
+        if !out.iter().any(|(id, _)| *id == row.id) {
+            out.push((row.id, contributions.get(code.as_str()).copied()));
+        }
+    }
+    Ok(out)
 }
 
 /// Closes an open shortfall (the office); a new one may then be opened for its indicator and
@@ -142,6 +211,8 @@ pub struct ShortfallDetail {
     pub suggestions: Vec<(Remedy, i64)>,
     /// Its tasks the caller may read.
     pub tasks: Vec<TaskRow>,
+    /// The firms it was opened with that the caller may read (a town: his town's).
+    pub firms: Vec<store::firm_figures::ShortfallFirm>,
 }
 
 pub async fn shortfall_detail(
@@ -170,11 +241,23 @@ pub async fn shortfall_detail(
         .into_iter()
         .filter(|t| t.shortfall_id == Some(id) && principal.can_read_task(t.town_id))
         .collect();
+    let firms = store
+        .shortfall_firms(id)
+        .await?
+        .into_iter()
+        .filter(|f| {
+            principal.can_read_enterprise(&domain::access::EnterpriseFacts {
+                town: f.town_id,
+                ..Default::default()
+            })
+        })
+        .collect();
     Ok(ShortfallDetail {
         shortfall,
         links,
         suggestions,
         tasks,
+        firms,
     })
 }
 

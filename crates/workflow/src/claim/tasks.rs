@@ -177,8 +177,17 @@ pub async fn create_task(
         expected_pp: cmd.expected_pp,
         milestones,
     };
+    // A 存量提升 task of a shortfall opened with firms serves those firms.
+    let served = match cmd.shortfall_id {
+        Some(s) if route != Route::Attract => store.shortfall_firms(s).await?,
+        _ => Vec::new(),
+    };
     let mut tx = store.begin_write().await?;
     let id = tx.create_task(caller.actor, &new).await?;
+    for f in &served {
+        tx.add_task_enterprise(caller.actor, id, f.enterprise_id)
+            .await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

@@ -204,6 +204,8 @@ pub struct FirmFile {
     pub projects: Vec<FirmProjectView>,
     /// Whether the caller may see this firm's own figures (statistics law).
     pub figures_visible: bool,
+    /// The firm's monthly figures, oldest first; empty when the caller may not see them.
+    pub figures: Vec<super::figures::FigureView>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -275,6 +277,12 @@ pub async fn firm_file(
             }
         }
     }
+    let figures_visible = principal.can_see_firm_figures(&facts);
+    let figures = if figures_visible {
+        super::figures::figure_views(store, row.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(FirmFile {
         id: row.id,
         region_code: row.region_code.clone(),
@@ -286,7 +294,8 @@ pub async fn firm_file(
             .map(|l| l.threshold_wan),
         host_area_name: row.host_area_name.clone(),
         service_manager_name: row.service_manager_name.clone(),
-        figures_visible: principal.can_see_firm_figures(&facts),
+        figures_visible,
+        figures,
         tracks,
         former_names: store.firm_former_names(row.id).await?,
         history: store.firm_changes(row.id, HISTORY_SHOWN).await?,
