@@ -728,6 +728,36 @@ impl ConditionInput {
     }
 }
 
+/// Create or edit a policy: the office any; a department the policies it owns (a new one is
+/// owned by the department that writes it).
+pub fn can_write_policy(p: &crate::Principal, owner_department: Option<i64>) -> bool {
+    use crate::Role;
+    match p.role {
+        Role::Admin | Role::Office => true,
+        Role::Department => p.department_id.is_some() && owner_department == p.department_id,
+        _ => false,
+    }
+}
+
+/// Push a policy to a firm and record its cashing: the office to any firm; a service manager
+/// to the firms he serves; a department for the policies it owns, to any firm it may read.
+pub fn can_push_policy(
+    p: &crate::Principal,
+    owner_department: Option<i64>,
+    firm: &crate::access::EnterpriseFacts,
+) -> bool {
+    use crate::Role;
+    if !p.can_read_enterprise(firm) {
+        return false;
+    }
+    match p.role {
+        Role::Admin | Role::Office => true,
+        Role::ServiceManager => p.person_id.is_some() && firm.service_manager == p.person_id,
+        Role::Department => p.department_id.is_some() && owner_department == p.department_id,
+        Role::Leader | Role::Town | Role::Viewer => false,
+    }
+}
+
 /// Whether a policy is in force on a day (validity inclusive; an open end never ends).
 pub fn in_force(valid_from: Date, valid_to: Option<Date>, on: Date) -> bool {
     valid_from <= on && valid_to.is_none_or(|t| on <= t)

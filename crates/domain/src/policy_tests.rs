@@ -478,3 +478,46 @@ fn single_conditions(c: &Conditions) -> Vec<(ConditionKind, Conditions)> {
     }
     out
 }
+
+#[test]
+fn who_writes_and_pushes() {
+    use crate::access::EnterpriseFacts;
+    use crate::{Principal, Role};
+    let who = |role, person: Option<i64>, dept: Option<i64>, town: Option<i64>| Principal {
+        user_id: 1,
+        username: "u".into(),
+        role,
+        person_id: person,
+        department_id: dept,
+        town_id: town,
+    };
+    let office = who(Role::Office, None, None, None);
+    let dept = who(Role::Department, None, Some(5), None);
+    let manager = who(Role::ServiceManager, Some(7), None, None);
+    let town = who(Role::Town, None, None, Some(10));
+    let viewer = who(Role::Viewer, None, None, None);
+    assert!(can_write_policy(&office, None));
+    assert!(can_write_policy(&dept, Some(5)));
+    assert!(!can_write_policy(&dept, Some(6)));
+    assert!(!can_write_policy(&dept, None));
+    for p in [&manager, &town, &viewer] {
+        assert!(!can_write_policy(p, None));
+    }
+    let mine = EnterpriseFacts {
+        town: Some(10),
+        service_manager: Some(7),
+        track_leaders: vec![],
+    };
+    let other = EnterpriseFacts {
+        town: Some(11),
+        service_manager: Some(8),
+        track_leaders: vec![],
+    };
+    assert!(can_push_policy(&office, None, &other));
+    assert!(can_push_policy(&manager, None, &mine));
+    assert!(!can_push_policy(&manager, None, &other));
+    assert!(can_push_policy(&dept, Some(5), &other));
+    assert!(!can_push_policy(&dept, Some(6), &other));
+    assert!(!can_push_policy(&town, None, &mine));
+    assert!(!can_push_policy(&viewer, None, &mine));
+}
