@@ -19,6 +19,7 @@ mod land;
 mod layout;
 mod locate;
 mod page_cache;
+mod policies;
 mod requests;
 mod serve;
 mod targets;
@@ -191,6 +192,26 @@ impl App {
             .route("/projects/{id}/{action}", post(land::pages::project_action))
             .route("/enterprises", get(serve::pages::list))
             .route("/enterprises/{uscc}", get(serve::pages::firm))
+            .route(
+                "/policies",
+                get(policies::pages::list).post(policies::pages::create),
+            )
+            .route(
+                "/policies/import",
+                post(policies::pages::import)
+                    .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+            )
+            .route("/policies/new", get(policies::pages::new_form))
+            .route("/policies/{id}", get(policies::pages::detail))
+            .route(
+                "/policies/{id}/edit",
+                get(policies::pages::edit_form).post(policies::pages::edit),
+            )
+            .route("/policies/{id}/push", post(policies::pages::push))
+            .route(
+                "/policies/{id}/pushes/{push}/cash",
+                post(policies::pages::cash),
+            )
             .route_layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 page_cache::layer,
@@ -306,6 +327,15 @@ impl App {
             )
             .route("/api/v1/enterprises", get(serve::api::list))
             .route("/api/v1/enterprises/{uscc}", get(serve::api::firm))
+            .route(
+                "/api/v1/policies",
+                get(policies::api::list).post(policies::api::create),
+            )
+            .route("/api/v1/policies/{id}", get(policies::api::one))
+            .route(
+                "/api/v1/policies/{id}/eligible",
+                get(policies::api::eligible),
+            )
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.
         let firm = Router::new()

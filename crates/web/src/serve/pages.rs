@@ -136,6 +136,9 @@ pub async fn list(
 struct FileTemplate {
     layout: Layout,
     f: FirmFile,
+    /// Policies the firm meets and has not been pushed; the pushes it has received.
+    policies: Vec<workflow::policies::FirmPolicy>,
+    received: Vec<store::policies::Push>,
 }
 
 impl FileTemplate {
@@ -154,9 +157,15 @@ pub async fn firm(
     let f = workflow::serve::enterprises::firm_file(&state.store, &user.principal, &uscc)
         .await
         .map_err(AppError::from)?;
+    let (policies, received) =
+        workflow::policies::for_firm(&state.store, &user.principal, &f.region_code, f.id)
+            .await
+            .map_err(AppError::from)?;
     let html = FileTemplate {
         layout: Layout::new(&f.firm.name.clone(), "serve", &user, &ctx),
         f,
+        policies,
+        received,
     }
     .render()
     .map_err(AppError::from)?;
