@@ -461,10 +461,17 @@ async fn evaluated(
     only: Option<i64>,
 ) -> Result<Vec<(PolicyFirm, Vec<Check>)>> {
     let c = &p.conditions;
-    let pre = Prefilter {
-        towns: c.towns.clone(),
-        above_scale: c.above_scale,
-        enterprise_id: only,
+    // One firm is read whole, so that a refusal can say which condition it fails.
+    let pre = match only {
+        Some(id) => Prefilter {
+            enterprise_id: Some(id),
+            ..Prefilter::default()
+        },
+        None => Prefilter {
+            towns: c.towns.clone(),
+            above_scale: c.above_scale,
+            enterprise_id: None,
+        },
     };
     let mut out = Vec::new();
     for f in store.policy_firms(&p.region_code, &pre).await? {
