@@ -47,11 +47,15 @@ async function measuresLine(page) {
   };
 }
 
-async function step(page, label, note) {
+// Takes one step on the request page and waits until the state shows `state`.
+async function step(page, label, note, state) {
   const form = page.locator('form', { has: page.locator(`button:text-is("${label}")`) }).first();
+  await form.waitFor({ timeout: 10_000 });
   if (note) await form.locator('textarea[name=note]').fill(note);
   await form.locator(`button:text-is("${label}")`).click();
-  await page.waitForLoadState('networkidle');
+  await page.locator('.request-state', { hasText: state }).waitFor({ timeout: 10_000 }).catch(() => {});
+  const shown = await page.locator('main').innerText();
+  assert.ok(shown.includes(state), `${label}: the state should be ${state}\n${shown.slice(0, 1500)}`);
 }
 
 test('link → request → accept, answer, resolve → rating → measures; a late request on 督办', async () => {
@@ -95,12 +99,9 @@ test('link → request → accept, answer, resolve → rating → measures; a la
   await dept.page.locator('table.requests a', { hasText: TITLE }).click();
   await dept.page.waitForURL(/\/requests\/\d+$/);
   const requestUrl = new URL(dept.page.url()).pathname;
-  await step(dept.page, '受理');
-  await waitForBodyText(dept.page, ['已受理']);
-  await step(dept.page, '答复', '已安排专人对接，三个工作日内上门辅导');
-  await step(dept.page, '办结', '已完成申报辅导，企业已提交补助申请');
-  const resolved = await dept.page.locator('.request-state').innerText();
-  assert.ok(resolved.includes('办结'), resolved);
+  await step(dept.page, '受理', '', '已受理');
+  await step(dept.page, '答复', '已安排专人对接，三个工作日内上门辅导', '已答复');
+  await step(dept.page, '办结', '已完成申报辅导，企业已提交补助申请', '已办结');
 
   // The firm rates it through the same link.
   await firm.goto(link);
