@@ -36,6 +36,7 @@ const SCJGJ: &str = "胶州市市场监督管理局";
 const CZJ: &str = "胶州市财政局";
 const GOV: &str = "胶州市人民政府办公室";
 
+#[allow(clippy::too_many_arguments)]
 const fn p(
     title: &'static str,
     issuer: &'static str,

@@ -640,7 +640,7 @@ async fn policy_workbook_is_all_or_nothing(dialect: Dialect) {
         },
         REGION,
         "政策.xlsx",
-        workbook(&[good.clone()]),
+        workbook(std::slice::from_ref(&good)),
     )
     .await
     .expect_err("forbidden");

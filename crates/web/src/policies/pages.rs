@@ -194,19 +194,20 @@ pub async fn new_form(
 
 fn draft_of(region: &str, form: &Fields) -> Draft {
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let mut words = domain::policy::ConditionInput::default();
-    words.industry = get("industry");
-    words.tracks = get("tracks");
-    words.scale = get("scale");
-    words.tags = get("tags");
-    words.towns = get("towns");
-    words.founded_from = get("founded_from");
-    words.founded_to = get("founded_to");
-    words.capital_min = get("capital_min");
-    words.capital_max = get("capital_max");
-    words.employees_min = get("employees_min");
-    words.employees_max = get("employees_max");
-    words.revenue = get("revenue");
+    let words = domain::policy::ConditionInput {
+        industry: get("industry"),
+        tracks: get("tracks"),
+        scale: get("scale"),
+        tags: get("tags"),
+        towns: get("towns"),
+        founded_from: get("founded_from"),
+        founded_to: get("founded_to"),
+        capital_min: get("capital_min"),
+        capital_max: get("capital_max"),
+        employees_min: get("employees_min"),
+        employees_max: get("employees_max"),
+        revenue: get("revenue"),
+    };
     Draft {
         region: region.to_string(),
         title: get("title"),
