@@ -301,6 +301,46 @@ async fn policies_find_their_firms(dialect: Dialect) {
         .await
         .expect("edit");
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // The office edits it on the form: refused input is shown again, a valid one is stored.
+    let edit = |employees_min: &'static str| {
+        let csrf = office.csrf.clone();
+        let client = office.client.clone();
+        let url = office.url(&format!("/policies/{any_scale}/edit"));
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("title", "规上企业通用政策"),
+                    ("issuer", "胶州市工业和信息化局"),
+                    ("department", ""),
+                    ("valid_from", "2025-01-01"),
+                    ("valid_to", "2025-12-31"),
+                    ("benefit", "通用扶持"),
+                    ("scale", "规上"),
+                    ("employees_min", employees_min),
+                ])
+                .send()
+                .await
+                .expect("edit")
+        }
+    };
+    let resp = edit("很多").await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("从业人员下限") && html.contains("很多") && html.contains("规上企业通用政策")
+    );
+    let resp = edit("").await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let edited = app
+        .store
+        .policy(any_scale)
+        .await
+        .expect("q")
+        .expect("policy");
+    assert_eq!(edited.title, "规上企业通用政策");
+    assert!(edited.conditions.above_scale);
 
     // Reads within scope: a town sees its own firms only, another town its own.
     let all = eligible_names(&app, &office_t, any_scale).await;

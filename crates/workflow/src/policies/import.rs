@@ -146,7 +146,7 @@ pub async fn import_policies(
             },
             None => draft,
         };
-        match checked(store, caller.principal, &lex, &draft, None).await {
+        match checked(store, caller.principal, &lex, &draft).await {
             Ok(p) => {
                 if existing.contains(&p.title) || seen.contains(&p.title) {
                     errors.push(error(

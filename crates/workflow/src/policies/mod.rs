@@ -176,7 +176,6 @@ pub(crate) async fn checked(
     principal: &Principal,
     lex: &Lexicon,
     d: &Draft,
-    keep_department: Option<Option<i64>>,
 ) -> Result<NewPolicy> {
     let title = text(&d.title, "title", "政策名称", policy::MAX_TITLE, false)?;
     let issuer = text(&d.issuer, "issuer", "发文单位", policy::MAX_ISSUER, false)?;
@@ -198,13 +197,12 @@ pub(crate) async fn checked(
     };
     let department_id = match principal.role {
         domain::Role::Department => principal.department_id,
-        _ => match (&d.department, keep_department) {
-            (Some(r), _) => Some(crate::claim::find_department(
+        _ => match &d.department {
+            Some(r) => Some(crate::claim::find_department(
                 &store.departments(&d.region).await?,
                 r,
             )?),
-            (None, Some(kept)) => kept,
-            (None, None) => None,
+            None => None,
         },
     };
     if !policy::can_write_policy(principal, department_id) {
@@ -239,7 +237,7 @@ pub async fn create(store: &Store, caller: Caller<'_>, d: &Draft) -> Result<i64>
         return Err(Error::UnknownRegion(d.region.clone()));
     }
     let lex = Lexicon::load(store, &d.region).await?;
-    let new = checked(store, caller.principal, &lex, d, None).await?;
+    let new = checked(store, caller.principal, &lex, d).await?;
     let mut tx = store.begin_write().await?;
     let id = tx
         .insert_policy(caller.actor, &new)
@@ -262,14 +260,8 @@ pub async fn update(store: &Store, caller: Caller<'_>, id: i64, d: &Draft) -> Re
         ..d.clone()
     };
     let lex = Lexicon::load(store, &before.region_code).await?;
-    let new = checked(
-        store,
-        caller.principal,
-        &lex,
-        &d,
-        Some(before.department_id),
-    )
-    .await?;
+    // The edit form names the owning department again (none: the office).
+    let new = checked(store, caller.principal, &lex, &d).await?;
     let mut tx = store.begin_write().await?;
     tx.update_policy(caller.actor, &before, &new)
         .await
