@@ -18,6 +18,7 @@ pub mod industry;
 pub mod money;
 pub mod observed;
 pub mod period;
+pub mod policy;
 pub mod project;
 pub mod region;
 pub mod request;

@@ -539,6 +539,7 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     load_claims(store, &data, &rc, r.year).await?;
     crate::demo_projects::load(store, &data, &rc).await?;
     crate::demo_service::load(store, &rc, store.now().date()).await?;
+    crate::demo_policies::load(store, &rc).await?;
     Ok(data)
 }
 

@@ -6,6 +6,7 @@ pub mod calendar_cli;
 pub mod config;
 pub mod demo;
 pub mod demo_extra;
+pub mod demo_policies;
 pub mod demo_projects;
 pub mod demo_serve;
 pub mod demo_service;
@@ -235,6 +236,15 @@ pub enum ImportCommand {
         region: String,
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Policies (惠企政策) of a region, one per row (.xlsx or .csv): 政策名称,发文单位,有效期起,
+    /// 有效期止,扶持内容,扶持金额（万元）,所属部门 and the condition columns; all or nothing.
+    Policies {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
         #[command(flatten)]
         db: DbArg,
     },
@@ -807,6 +817,35 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             } else {
                 println!("检查通过（未写入）：{}", s.message);
             }
+        }
+        ImportCommand::Policies { file, region, db } => {
+            let store = Store::open(&db.db).await?;
+            let bytes = std::fs::read(&file)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            // The command line acts as the system administrator.
+            let system = domain::Principal {
+                user_id: 0,
+                username: "cli".into(),
+                role: domain::Role::Admin,
+                person_id: None,
+                department_id: None,
+                town_id: None,
+            };
+            let n = workflow::policies::import_policies(
+                &store,
+                workflow::claim::Caller {
+                    principal: &system,
+                    actor: &actor,
+                },
+                &region,
+                &name,
+                bytes,
+            )
+            .await?;
+            println!("导入成功：{n} 项政策");
         }
         ImportCommand::Observations {
             file,

@@ -391,3 +391,25 @@ pub fn projects_xlsx(region: &str, lines: &[ProjectLine]) -> Result<Vec<u8>, Xls
     sheet.set_column_width(4, 16)?;
     book.save_to_buffer()
 }
+
+/// A plain one-sheet workbook: a header row and text rows (a template to fill in, a test file).
+pub fn table_xlsx(
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+            }
+        }
+    }
+    wb.save_to_buffer()
+}

@@ -324,7 +324,8 @@ fn parse_day(s: &str) -> Option<String> {
 }
 
 /// An Excel day number (dates in .xlsx cells) as `YYYY-MM-DD`.
-fn excel_day(serial: f64) -> Option<String> {
+/// An Excel date serial (days since 1899-12-30) as `YYYY-MM-DD`, when it is a plausible day.
+pub fn excel_day(serial: f64) -> Option<String> {
     if !(1.0..80_000.0).contains(&serial) {
         return None;
     }

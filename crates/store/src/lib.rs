@@ -17,6 +17,7 @@ pub mod firm_figures;
 pub mod land;
 pub mod locate;
 mod migrate;
+pub mod policies;
 pub mod project_list;
 pub mod reference;
 pub mod requests;

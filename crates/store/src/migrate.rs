@@ -147,6 +147,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0004_none.sql"),
     },
     Migration {
+        version: 23,
+        name: "policies",
+        portable: include_str!("../migrations/0023_policies.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
+    Migration {
         version: 25,
         name: "service",
         portable: include_str!("../migrations/0025_service.sql"),

@@ -19,6 +19,7 @@ mod land;
 mod layout;
 mod locate;
 mod page_cache;
+mod policies;
 mod requests;
 mod serve;
 mod targets;
@@ -198,6 +199,26 @@ impl App {
             .route("/enterprises/{uscc}/visits", post(serve::service::visit))
             .route("/service", get(serve::service::coverage))
             .route("/service/assign", post(serve::service::assign))
+            .route(
+                "/policies",
+                get(policies::pages::list).post(policies::pages::create),
+            )
+            .route(
+                "/policies/import",
+                post(policies::pages::import)
+                    .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+            )
+            .route("/policies/new", get(policies::pages::new_form))
+            .route("/policies/{id}", get(policies::pages::detail))
+            .route(
+                "/policies/{id}/edit",
+                get(policies::pages::edit_form).post(policies::pages::edit),
+            )
+            .route("/policies/{id}/push", post(policies::pages::push))
+            .route(
+                "/policies/{id}/pushes/{push}/cash",
+                post(policies::pages::cash),
+            )
             .route_layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 page_cache::layer,
@@ -332,6 +353,15 @@ impl App {
             .route(
                 "/api/v1/indicators/{code}/firm-contributions",
                 get(serve::api::contributions),
+            )
+            .route(
+                "/api/v1/policies",
+                get(policies::api::list).post(policies::api::create),
+            )
+            .route("/api/v1/policies/{id}", get(policies::api::one))
+            .route(
+                "/api/v1/policies/{id}/eligible",
+                get(policies::api::eligible),
             )
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.

@@ -130,7 +130,7 @@ async fn render_list(
         .filter(|e| domain::request::can_raise(p, e.town_id))
         .collect();
     Ok(ListTemplate {
-        layout: Layout::new("企业诉求", "supervision", user, ctx),
+        layout: Layout::new("企业诉求", "requests", user, ctx),
         rows,
         status: status.unwrap_or_default(),
         can_raise: !firms.is_empty()
@@ -310,7 +310,7 @@ async fn render_detail(
 ) -> Result<String, AppError> {
     let d = workflow::requests::detail(&state.store, &user.principal, id).await?;
     Ok(DetailTemplate {
-        layout: Layout::new(&format!("诉求 {id}"), "supervision", user, ctx),
+        layout: Layout::new(&format!("诉求 {id}"), "requests", user, ctx),
         d,
         error,
     }
@@ -404,7 +404,7 @@ pub async fn measures(
     let rows =
         workflow::requests::measures(&state.store, &user.principal, &ctx.region.code, by).await?;
     let html = MeasuresTemplate {
-        layout: Layout::new("诉求办理考核", "supervision", &user, &ctx),
+        layout: Layout::new("诉求办理考核", "requests", &user, &ctx),
         by,
         rows,
     }
@@ -473,7 +473,7 @@ pub async fn routes(
     crate::claim::require_office(&user)?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     let html = RoutesTemplate {
-        layout: Layout::new("诉求分办规则", "supervision", &user, &ctx),
+        layout: Layout::new("诉求分办规则", "requests", &user, &ctx),
         routes: workflow::requests::routes(&state.store, &ctx.region.code).await?,
         departments: state.store.departments(&ctx.region.code).await?,
     }

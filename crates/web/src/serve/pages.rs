@@ -147,6 +147,9 @@ struct FileTemplate {
     form: HashMap<String, String>,
     /// The firm's figures for its chart (JSON), `null` when there are none to show.
     chart: String,
+    /// Policies the firm meets and has not been pushed; the pushes it has received.
+    policies: Vec<workflow::policies::FirmPolicy>,
+    received: Vec<store::policies::Push>,
 }
 
 impl FileTemplate {
@@ -201,10 +204,14 @@ pub(crate) async fn firm_html(
         .map(|c| (domain::Coded::as_code(*c), c.label()))
         .collect();
     let chart = crate::layout::chart_json(&f.figures);
+    let (policies, received) =
+        workflow::policies::for_firm(&state.store, &user.principal, &f.region_code, f.id).await?;
     Ok(FileTemplate {
         layout: Layout::new(&f.firm.name.clone(), "serve", user, ctx),
         f,
         chart,
+        policies,
+        received,
         svc,
         managers,
         categories,
