@@ -28,6 +28,8 @@ pub struct Settings {
     pub requests: domain::request::RequestRules,
     /// Enterprise service: visit cadence by firm class, the bulk assignment's default cap.
     pub service: domain::service::ServiceRules,
+    /// Watch lists over firms' figures (小升规, 退规 risk, sharp falls).
+    pub watch: analytics::watch::WatchRules,
     /// Plausible input (`domain::bounds::Bounds`).
     pub plausible: PlausibleSection,
 }
@@ -413,6 +415,16 @@ const DOCS: &[(&str, &str)] = &[
     ("service.above_scale_months", "Visit other above-scale firms every this many months."),
     ("service.other_months", "Visit other served firms every this many months (0: no cadence)."),
     ("service.manager_cap", "A bulk assignment gives one manager at most this many firms."),
+    ("watch", "Watch lists over firms' year-to-date figures, refreshed after each figures import."),
+    (
+        "watch.candidate_share",
+        "A firm below its scale line whose annualised revenue reaches this share of it is a 小升规 candidate.",
+    ),
+    (
+        "watch.exit_margin",
+        "An above-scale firm below line × (1 + this) whose revenue falls is at 退规 risk.",
+    ),
+    ("watch.fall_pct", "Output or electricity down more than this many percent year on year."),
 ];
 
 fn doc(key: &str) -> Option<&'static str> {
@@ -458,6 +470,9 @@ impl Settings {
             return Err(range(key, reason));
         }
         if let Err((key, reason)) = self.service.check() {
+            return Err(range(key, reason));
+        }
+        if let Err((key, reason)) = self.watch.check() {
             return Err(range(key, reason));
         }
         let t = &self.targets;
@@ -614,6 +629,7 @@ impl Settings {
             plausible,
             requests,
             service,
+            watch,
         } = self;
         web::Config {
             rules: workflow::Settings {
@@ -650,6 +666,7 @@ impl Settings {
                 },
                 requests,
                 service,
+                watch,
             },
             secure_cookies: server.secure_cookies,
             auth,

@@ -808,6 +808,7 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
                     file_name: name,
                     limits: registry_file_limits(),
                     write: !dry_run,
+                    watch: analytics::watch::WatchRules::default(),
                 },
                 bytes,
             )

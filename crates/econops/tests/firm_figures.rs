@@ -56,6 +56,7 @@ async fn seed(app: &TestApp) {
             file_name: "firms.csv".into(),
             limits: io::ReadLimits::default(),
             write: true,
+            watch: analytics::watch::WatchRules::default(),
         },
         csv.into_bytes(),
         &mut |_, _, _| {},
@@ -107,6 +108,7 @@ async fn import(
             file_name: "figures.csv".into(),
             limits: io::ReadLimits::default(),
             write: true,
+            watch: analytics::watch::WatchRules::default(),
         },
         csv.as_bytes().to_vec(),
     )

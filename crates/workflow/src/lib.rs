@@ -40,4 +40,6 @@ pub struct Settings {
     pub requests: domain::request::RequestRules,
     /// Enterprise service: visit cadence by firm class, the bulk assignment's default cap.
     pub service: domain::service::ServiceRules,
+    /// The watch lists over firms' figures (小升规, 退规 risk, sharp falls).
+    pub watch: analytics::watch::WatchRules,
 }

@@ -18,6 +18,8 @@ pub struct ImportFirmFigures {
     pub limits: ReadLimits,
     /// `false` checks and counts only (a dry run).
     pub write: bool,
+    /// The watch lists refreshed after a written import (`[watch]`).
+    pub watch: analytics::watch::WatchRules,
 }
 
 /// What an import of figures did (or, as a dry run, would do).
@@ -87,13 +89,25 @@ pub async fn import_firm_figures(
             replaced: 0,
         }
     };
+    // The watch lists of the latest month follow the figures; firms newly on one are
+    // announced to their town and service manager.
+    let announced = if cmd.write {
+        super::watch::refresh(store, actor, &cmd.watch, &cmd.region).await?
+    } else {
+        0
+    };
     let message = format!(
-        "企业月度数据 {} 行：{} 家企业，期别 {}{}",
+        "企业月度数据 {} 行：{} 家企业，期别 {}{}{}",
         records.len(),
         ids.len(),
         periods.join("、"),
         if written.replaced > 0 {
             format!("，替换原有 {} 行", written.replaced)
+        } else {
+            String::new()
+        },
+        if announced > 0 {
+            format!("；新列入重点监测名单 {announced} 家")
         } else {
             String::new()
         }
@@ -129,6 +143,7 @@ pub async fn load_firm_figures(
                 ..ReadLimits::default()
             },
             write: true,
+            watch: analytics::watch::WatchRules::default(),
         },
         bytes,
     )

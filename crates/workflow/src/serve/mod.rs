@@ -8,3 +8,4 @@ pub mod enterprises;
 pub mod figures;
 pub mod registry;
 pub mod service;
+pub mod watch;
