@@ -538,6 +538,8 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     load_statistics(store, &rc, r.year).await?;
     load_claims(store, &data, &rc, r.year).await?;
     crate::demo_projects::load(store, &data, &rc).await?;
+    crate::demo_firms::load(store, &data, &rc).await?;
+    // firm figures: load firm_figures_csv() through workflow import_firm_figures once it lands
     Ok(data)
 }
 

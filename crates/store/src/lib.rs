@@ -13,6 +13,7 @@ pub mod claim;
 pub mod codes;
 pub mod enterprises;
 pub mod figures;
+mod firm_flags;
 pub mod land;
 pub mod locate;
 mod migrate;
