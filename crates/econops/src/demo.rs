@@ -538,7 +538,19 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     load_statistics(store, &rc, r.year).await?;
     load_claims(store, &data, &rc, r.year).await?;
     crate::demo_projects::load(store, &data, &rc).await?;
+    crate::demo_firms::load(store, &data, &rc).await?;
     crate::demo_service::load(store, &rc, store.now().date()).await?;
+    // The firms' figures go in through the figures import, which also draws the watch lists
+    // and tells each firm's town and service manager.
+    let figures = crate::demo_firms::firm_figures_csv(&data)?;
+    workflow::serve::figures::load_firm_figures(
+        store,
+        &rc,
+        "示例企业月度数据.csv",
+        figures.into_bytes(),
+        &Actor::system("示例数据"),
+    )
+    .await?;
     crate::demo_policies::load(store, &rc).await?;
     Ok(data)
 }

@@ -6,6 +6,7 @@ pub mod calendar_cli;
 pub mod config;
 pub mod demo;
 pub mod demo_extra;
+pub mod demo_firms;
 pub mod demo_policies;
 pub mod demo_projects;
 pub mod demo_serve;

@@ -224,7 +224,7 @@ async fn a_town_sees_only_its_firms_and_figures_follow_the_rule(dialect: Dialect
     );
     import(&app, &csv, true).await.expect("loads");
     let town = principal(Role::Town, None, Some(jiaoxi));
-    let search = |p: Principal| {
+    let search = |p: Principal, text: &'static str| {
         let store = app.store.clone();
         async move {
             enterprises::search(
@@ -232,7 +232,7 @@ async fn a_town_sees_only_its_firms_and_figures_follow_the_rule(dialect: Dialect
                 &p,
                 &FirmSearch {
                     region: REGION.into(),
-                    text: Some("有限公司".into()),
+                    text: Some(text.into()),
                     per_page: 200,
                     ..FirmSearch::default()
                 },
@@ -242,14 +242,16 @@ async fn a_town_sees_only_its_firms_and_figures_follow_the_rule(dialect: Dialect
             .firms
         }
     };
-    let seen = search(town.clone()).await;
+    let seen = search(town.clone(), "有限公司").await;
     assert!(!seen.is_empty());
     assert!(
         seen.iter().all(|f| f.town_id == Some(jiaoxi)),
         "only his town"
     );
-    assert!(seen.iter().any(|f| f.uscc == code(21)));
-    let all = search(principal(Role::Office, None, None)).await;
+    // The demo's registry holds hundreds of his town's firms: find the new one by its name.
+    let named = search(town.clone(), "甲电器").await;
+    assert!(named.iter().any(|f| f.uscc == code(21)));
+    let all = search(principal(Role::Office, None, None), "有限公司").await;
     assert!(all.iter().any(|f| f.town_id == Some(fuan)));
     // The other town's firm does not exist for him; his own does, with its figures.
     let other = enterprises::firm_file(&app.store, &town, &code(22)).await;

@@ -14,6 +14,7 @@ pub mod codes;
 pub mod enterprises;
 pub mod figures;
 pub mod firm_figures;
+mod firm_flags;
 pub mod land;
 pub mod locate;
 mod migrate;
