@@ -179,18 +179,34 @@ pub struct FirmQuery {
     pub limit: i64,
 }
 
-/// Rows inserted per statement: 12 parameters each, well under SQLite's 32,766.
+/// Rows inserted per statement: 16 parameters each, well under SQLite's 32,766.
 const FIRMS_PER_STATEMENT: usize = 500;
 
-fn literal(s: &str) -> Result<String> {
-    // Only the store's own values (a checked region code, a timestamp) are written as literals.
-    if s.contains('\'') || s.contains('\\') {
-        return Err(StoreError::Invalid(format!("不能写入的值：{s}")));
-    }
-    Ok(format!("'{s}'"))
-}
-
 impl WriteTx {
+    /// Makes registry imports wait for each other until this transaction ends, so that an
+    /// import compares its file with what the one before it wrote: two overlapping files at
+    /// once then neither insert a firm twice nor record history against a stale "before". On
+    /// PostgreSQL a transaction-scoped advisory lock; SQLite runs one writer at a time anyway.
+    pub async fn lock_firm_imports(&mut self) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query_scalar::<_, i32>(
+                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(4754201711)) AS registry_import",
+            )
+            .fetch_one(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// [`Store::existing_firms`] as this transaction sees them.
+    pub async fn existing_firms(
+        &mut self,
+        usccs: &[&str],
+    ) -> Result<HashMap<String, ExistingFirm>> {
+        let dialect = self.dialect;
+        existing_firms_on(self.conn(), dialect, usccs).await
+    }
+
     /// Writes an import: `new` firms inserted in bulk, `updates` applied with one history row
     /// per changed field (and the old name kept as a former name), one audit entry for the file.
     pub async fn import_firms(
@@ -203,48 +219,29 @@ impl WriteTx {
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<()> {
         let total = new.len() + updates.len();
-        let region_lit = literal(region)?;
-        let at_lit = literal(&self.at)?;
+        let at = self.at.clone();
         let mut done = 0;
         let with_tracks = new.iter().any(|r| !r.track_ids.is_empty());
         let mut track_rows: Vec<(String, i64)> = Vec::new();
         for chunk in new.chunks(FIRMS_PER_STATEMENT) {
-            let mut sql = String::with_capacity(chunk.len() * 80 + 400);
-            sql.push_str(
+            let mut sql = crate::multi_row_insert(
                 "INSERT INTO enterprises (region_code, is_sample, created_at, updated_at, code, uscc, name, \
                  legal_form, industry_code, scale_kind, town_id, track_id, founded_on, \
-                 registered_capital_wan, employees, tags) VALUES ",
+                 registered_capital_wan, employees, tags)",
+                chunk.len(),
+                16,
+                self.dialect,
             );
-            let mut n = 0;
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                sql.push_str(&region_lit);
-                sql.push_str(", 0, ");
-                sql.push_str(&at_lit);
-                sql.push_str(", ");
-                sql.push_str(&at_lit);
-                for _ in 0..12 {
-                    sql.push_str(", ");
-                    match self.dialect {
-                        Dialect::Sqlite => sql.push('?'),
-                        Dialect::Postgres => {
-                            n += 1;
-                            sql.push('$');
-                            sql.push_str(&n.to_string());
-                        }
-                    }
-                }
-                sql.push(')');
-            }
             if with_tracks {
                 sql.push_str(" RETURNING uscc");
             }
             let mut q = sqlx::query(&sql);
             for r in chunk {
                 q = q
+                    .bind(region.to_string())
+                    .bind(0_i64)
+                    .bind(at.clone())
+                    .bind(at.clone())
                     .bind(r.uscc.clone())
                     .bind(r.uscc.clone())
                     .bind(r.name.clone())
@@ -504,64 +501,11 @@ pub const FIELD_TRACKS: &str = "产业赛道";
 
 impl Store {
     /// Every firm already registered whose USCC is in `usccs` (in any region), for an import to
-    /// compare against. Reads the whole registry once when it is smaller than the file's codes.
+    /// compare against. Reads the whole registry once when it is not much larger than the
+    /// file's codes, and looks the codes up in batches otherwise.
     pub async fn existing_firms(&self, usccs: &[&str]) -> Result<HashMap<String, ExistingFirm>> {
-        let mut out = HashMap::new();
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises")
-            .fetch_one(&self.pool)
-            .await?;
-        if count == 0 {
-            return Ok(out);
-        }
-        let wanted: std::collections::HashSet<&str> = usccs.iter().copied().collect();
-        let tracks = self.all_firm_tracks().await?;
-        let mut rows = sqlx::query(
-            "SELECT id, region_code, uscc, name, legal_form, industry_code, scale_kind, town_id, \
-             founded_on, registered_capital_wan, employees, tags FROM enterprises",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for r in rows.drain(..) {
-            let uscc: String = r.try_get(2)?;
-            if !wanted.contains(uscc.as_str()) {
-                continue;
-            }
-            let id: i64 = r.try_get(0)?;
-            out.insert(
-                uscc.clone(),
-                ExistingFirm {
-                    id,
-                    region_code: r.try_get(1)?,
-                    record: FirmRecord {
-                        uscc,
-                        name: r.try_get(3)?,
-                        legal_form: r.try_get(4)?,
-                        industry_code: r.try_get(5)?,
-                        scale_kind: r.try_get(6)?,
-                        town_id: r.try_get(7)?,
-                        founded_on: r.try_get(8)?,
-                        registered_capital_wan: r.try_get(9)?,
-                        employees: r.try_get(10)?,
-                        tags: r.try_get(11)?,
-                        track_ids: tracks.get(&id).cloned().unwrap_or_default(),
-                    },
-                },
-            );
-        }
-        Ok(out)
-    }
-
-    async fn all_firm_tracks(&self) -> Result<HashMap<i64, Vec<i64>>> {
-        let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
-        for r in sqlx::query(
-            "SELECT enterprise_id, track_id FROM enterprise_tracks ORDER BY enterprise_id, track_id",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        {
-            out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-        }
-        Ok(out)
+        let mut conn = self.pool.acquire().await?;
+        existing_firms_on(&mut conn, self.dialect, usccs).await
     }
 
     /// The region's mapping from industry to tracks, in order.
@@ -584,25 +528,15 @@ impl Store {
     }
 
     pub async fn firm_by_uscc(&self, uscc: &str) -> Result<Option<FirmRow>> {
-        let row = sqlx::query_as::<_, FirmRow>(&format!("{FIRM_SELECT} WHERE e.uscc = $1"))
-            .bind(uscc)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(crate::checked(vec![r])?.pop()),
-            None => Ok(None),
-        }
+        let q = format!("{FIRM_SELECT} WHERE e.uscc = $1");
+        let row = sqlx::query_as::<_, FirmRow>(&q).bind(uscc);
+        Ok(crate::checked(row.fetch_optional(&self.pool).await?.into_iter().collect())?.pop())
     }
 
     pub async fn firm_by_id(&self, id: i64) -> Result<Option<FirmRow>> {
-        let row = sqlx::query_as::<_, FirmRow>(&format!("{FIRM_SELECT} WHERE e.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(crate::checked(vec![r])?.pop()),
-            None => Ok(None),
-        }
+        let q = format!("{FIRM_SELECT} WHERE e.id = $1");
+        let row = sqlx::query_as::<_, FirmRow>(&q).bind(id);
+        Ok(crate::checked(row.fetch_optional(&self.pool).await?.into_iter().collect())?.pop())
     }
 
     /// The firm's tracks with their lead and responsible leaders.
@@ -767,6 +701,101 @@ impl Store {
         rows.truncate(limit as usize);
         Ok((rows, more))
     }
+}
+
+/// Codes looked up per statement when an import's file is small beside the registry.
+const CODES_PER_LOOKUP: usize = 500;
+
+const EXISTING_SELECT: &str =
+    "SELECT id, region_code, uscc, name, legal_form, industry_code, scale_kind, \
+    town_id, founded_on, registered_capital_wan, employees, tags FROM enterprises";
+
+async fn existing_firms_on(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    usccs: &[&str],
+) -> Result<HashMap<String, ExistingFirm>> {
+    let mut out = HashMap::new();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises")
+        .fetch_one(&mut *conn)
+        .await?;
+    if count == 0 || usccs.is_empty() {
+        return Ok(out);
+    }
+    let wanted: std::collections::HashSet<&str> = usccs.iter().copied().collect();
+    let mut rows = Vec::new();
+    let mut tracks: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut track_rows = Vec::new();
+    if (wanted.len() as i64).saturating_mul(4) >= count {
+        rows = sqlx::query(EXISTING_SELECT).fetch_all(&mut *conn).await?;
+        track_rows = sqlx::query(
+            "SELECT enterprise_id, track_id FROM enterprise_tracks ORDER BY enterprise_id, track_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+    } else {
+        let codes: Vec<&str> = wanted.iter().copied().collect();
+        for chunk in codes.chunks(CODES_PER_LOOKUP) {
+            let list = placeholders(dialect, chunk.len());
+            let mut q = sqlx::query_as::<_, (i64, i64)>(
+                &format!(
+                    "SELECT enterprise_id, track_id FROM enterprise_tracks WHERE enterprise_id IN \
+                     (SELECT id FROM enterprises WHERE uscc IN ({list})) ORDER BY enterprise_id, track_id"
+                ),
+            );
+            let mut f = sqlx::query(&format!("{EXISTING_SELECT} WHERE uscc IN ({list})"));
+            for c in chunk {
+                f = f.bind(c.to_string());
+                q = q.bind(c.to_string());
+            }
+            rows.extend(f.fetch_all(&mut *conn).await?);
+            for (firm, track) in q.fetch_all(&mut *conn).await? {
+                tracks.entry(firm).or_default().push(track);
+            }
+        }
+    }
+    for r in track_rows {
+        tracks.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    for r in rows {
+        let uscc: String = r.try_get(2)?;
+        if !wanted.contains(uscc.as_str()) {
+            continue;
+        }
+        let id: i64 = r.try_get(0)?;
+        out.insert(
+            uscc.clone(),
+            ExistingFirm {
+                id,
+                region_code: r.try_get(1)?,
+                record: FirmRecord {
+                    uscc,
+                    name: r.try_get(3)?,
+                    legal_form: r.try_get(4)?,
+                    industry_code: r.try_get(5)?,
+                    scale_kind: r.try_get(6)?,
+                    town_id: r.try_get(7)?,
+                    founded_on: r.try_get(8)?,
+                    registered_capital_wan: r.try_get(9)?,
+                    employees: r.try_get(10)?,
+                    tags: r.try_get(11)?,
+                    track_ids: tracks.get(&id).cloned().unwrap_or_default(),
+                },
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// `n` parameters separated by commas, as the dialect numbers them.
+fn placeholders(dialect: Dialect, n: usize) -> String {
+    (1..=n)
+        .map(|i| match dialect {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => format!("${i}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 enum Bound {
