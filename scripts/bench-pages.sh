@@ -56,8 +56,12 @@ asset=$(curl -fsS -H "$cookie" "$base/" | grep -o '/assets/app\.[0-9a-f]*\.css' 
 project=$(curl -fsS -H "$cookie" "$base/api/v1/projects?per_page=1" \
     | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
 project=${project:-1}
+task=$(curl -fsS -H "$cookie" "$base/api/v1/tasks" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+task=${task:-1}
+uscc=$(curl -fsS -H "$cookie" "$base/api/v1/enterprises?per_page=1" \
+    | grep -o '"uscc":"[0-9A-Z]*"' | head -1 | cut -d'"' -f4)
 
-paths=${ECONOPS_BENCH_PATHS:-"/ /locate /tasks /supervision /projects /projects?view=table /projects/$project"}
+paths=${ECONOPS_BENCH_PATHS:-"/ /overview /locate /shortfalls /tasks /tasks/$task /supervision /projects /projects?view=table /projects/$project /inbox /search?q=%E6%99%BA%E8%83%BD /audit /requests /requests/measures /enterprises ${uscc:+/enterprises/$uscc}"}
 
 # wrk's latency distribution in milliseconds.
 ms() {
