@@ -24,6 +24,10 @@ on_both!(
 );
 
 const REGION: &str = "370281";
+
+/// A malformed file: what it is, its text, and the row and column reported (None for a refusal
+/// of the whole file).
+type Case = (&'static str, String, Option<(usize, &'static str)>);
 const HEADER: &str = "uscc,name,industry_code,town,founded_on,registered_capital,employees,tags\n";
 
 fn code(n: u32) -> String {
@@ -88,7 +92,7 @@ async fn malformed_files_are_refused_by_row_and_column_and_write_nothing(dialect
     wrong_check.push(if last == '0' { '1' } else { '0' });
     let big_cell = "名".repeat(1_000_000 / 3 + 1);
     // (what, file, the row and column reported, or None for a refusal of the whole file)
-    let cases: Vec<(&str, String, Option<(usize, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("empty", String::new(), None),
         (
             "a 1 MB cell",

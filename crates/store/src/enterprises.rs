@@ -687,6 +687,8 @@ impl Store {
                 && upper.len() <= 18
                 && upper.bytes().all(|b| b.is_ascii_alphanumeric())
             {
+                // The code's range, not the region's firms in id order, is what narrows.
+                sql = sql.replace("WHERE e.region_code = $1", "WHERE e.region_code || '' = $1");
                 next(&mut sql, " AND e.uscc >= {}");
                 binds.push(Bound::Text(upper.clone()));
                 next(&mut sql, " AND e.uscc < {}");
@@ -698,11 +700,13 @@ impl Store {
                     crate::name_index::Narrowed::Candidates { ids, indexed_to } => {
                         // The ids come from the index's own integers, never from the caller.
                         let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                        // A union, not `OR`: SQLite turns `id IN (…) OR id > n` into a scan.
                         if list.is_empty() {
                             sql.push_str(&format!(" AND e.id > {indexed_to}"));
                         } else {
                             sql.push_str(&format!(
-                                " AND (e.id IN ({}) OR e.id > {indexed_to})",
+                                " AND e.id IN (SELECT id FROM enterprises WHERE id IN ({}) \
+                                 UNION ALL SELECT id FROM enterprises WHERE id > {indexed_to})",
                                 list.join(",")
                             ));
                         }
