@@ -11,6 +11,7 @@ pub mod demo_policies;
 pub mod demo_projects;
 pub mod demo_serve;
 pub mod demo_service;
+pub mod registry_cli;
 pub mod report;
 
 use clap::{Args, Parser, Subcommand};
@@ -128,6 +129,11 @@ pub enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar_cli::CalendarCommand,
+    },
+    /// The enterprise registry (search, timed).
+    Enterprises {
+        #[command(subcommand)]
+        command: registry_cli::EnterpriseCommand,
     },
     /// Where the year stands: GDP accounting and the indicators that hold it back (找位置).
     Analyze {
@@ -581,6 +587,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         },
         Command::Calendar { command } => calendar_cli::run(command).await,
+        Command::Enterprises { command } => registry_cli::run(command).await,
         Command::Migrate { db } => {
             Store::open(&db.db).await?;
             println!("数据库已是最新结构。");

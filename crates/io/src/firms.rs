@@ -169,17 +169,14 @@ impl Checker<'_> {
                 None
             }
         };
-        let name = self.cell(cells, "name");
-        let name = if name.is_empty() {
-            self.fail(number, "name", "企业名称不能为空".into());
-            ok = false;
-            String::new()
-        } else if name.chars().count() > 100 {
-            self.fail(number, "name", "企业名称超过 100 个字符".into());
-            ok = false;
-            String::new()
-        } else {
-            name.to_string()
+        let name = match domain::text::BoundedText::parse(self.cell(cells, "name"), "企业名称", 100)
+        {
+            Ok(n) => n.into_string(),
+            Err(e) => {
+                self.fail(number, "name", e.to_string());
+                ok = false;
+                String::new()
+            }
         };
         let industry_code = match self.cell(cells, "industry_code") {
             "" => None,
@@ -206,6 +203,11 @@ impl Checker<'_> {
         let founded_on = match self.cell(cells, "founded_on") {
             "" => None,
             s => match parse_day(s) {
+                Some(d) if d.get(..4).and_then(|y| y.parse::<i32>().ok()) < Some(EARLIEST_YEAR) => {
+                    self.fail(number, "founded_on", format!("成立日期 {d} 早于 1900 年"));
+                    ok = false;
+                    None
+                }
                 Some(d) if d.as_str() > ctx.today => {
                     self.fail(number, "founded_on", format!("成立日期 {d} 晚于今天"));
                     ok = false;
@@ -305,6 +307,9 @@ impl Checker<'_> {
     }
 }
 
+/// No firm in a registry was founded before this year; an earlier one is a typing error.
+const EARLIEST_YEAR: i32 = 1900;
+
 /// `2015-06-30`, `2015/6/30` or `2015.6.30` as `2015-06-30`; `None` for anything else.
 fn parse_day(s: &str) -> Option<String> {
     let mut parts = s.split(['-', '/', '.']);
@@ -317,9 +322,6 @@ fn parse_day(s: &str) -> Option<String> {
     let d: u8 = d.parse().ok()?;
     let month = time::Month::try_from(m).ok()?;
     let date = time::Date::from_calendar_date(y, month, d).ok()?;
-    if !(1900..=2100).contains(&y) {
-        return None;
-    }
     Some(domain::period::format_date(date))
 }
 
@@ -550,6 +552,51 @@ mod tests {
         let err = read(&csv).expect_err("bad");
         assert_eq!(err.0.len(), MAX_REPORTED + 1);
         assert!(err.0[MAX_REPORTED].reason.contains("另有 10 处错误"));
+    }
+
+    #[test]
+    fn a_sparse_workbook_reaching_xfd1048576_is_refused_without_a_panic() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "uscc").expect("write");
+        sheet.write_string(0, 1, "name").expect("write");
+        sheet.write_number(1_048_575, 16_383, 1.0).expect("write");
+        let bytes = book.save_to_buffer().expect("xlsx");
+        let towns = towns();
+        let ctx = FirmContext {
+            towns: &towns,
+            today: "2025-10-14",
+        };
+        let err = read_firms(
+            "firms.xlsx",
+            bytes,
+            &ReadLimits::default(),
+            &ctx,
+            &mut |_, _| {},
+        )
+        .expect_err("refused");
+        assert!(!err.0.is_empty());
+    }
+
+    #[test]
+    fn names_with_control_characters_and_years_before_1900_are_refused_by_name() {
+        let code = Uscc::with_check("91370281MA3C00001").expect("code");
+        let err = read(&format!(
+            "uscc,name,founded_on\n{code},甲\u{1}公司,1800-01-01\n"
+        ))
+        .expect_err("bad");
+        let reasons: Vec<(&str, &str)> = err
+            .0
+            .iter()
+            .map(|e| (e.column.as_str(), e.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                ("name", "企业名称含有不允许的控制字符"),
+                ("founded_on", "成立日期 1800-01-01 早于 1900 年"),
+            ]
+        );
     }
 
     #[test]

@@ -179,18 +179,48 @@ pub struct FirmQuery {
     pub limit: i64,
 }
 
-/// Rows inserted per statement: 12 parameters each, well under SQLite's 32,766.
-const FIRMS_PER_STATEMENT: usize = 500;
+/// Rows inserted per statement: 16 parameters each, 32,000 in all, under SQLite's 32,766.
+/// One statement per 2,000 firms keeps a million-row import at 500 statements, each prepared
+/// once and reused (the last, shorter one aside).
+const FIRMS_PER_STATEMENT: usize = 2_000;
 
-fn literal(s: &str) -> Result<String> {
-    // Only the store's own values (a checked region code, a timestamp) are written as literals.
-    if s.contains('\'') || s.contains('\\') {
-        return Err(StoreError::Invalid(format!("不能写入的值：{s}")));
-    }
-    Ok(format!("'{s}'"))
-}
+/// PostgreSQL takes at most 65,535 parameters per statement; its rows go in smaller batches
+/// that are never cached (a NULL double is sent as float4 by sqlx's Any driver, decisions.md).
+const FIRMS_PER_PG_STATEMENT: usize = 500;
+
+/// From this many new firms on, an import on SQLite gives its connection a page cache that
+/// holds the registry's indexes while it writes (256 MiB), and gives it back afterwards. Only
+/// memory changes: durability (WAL, `synchronous = NORMAL`) stays as every other write has it.
+const BULK_CACHE_FROM: usize = 10_000;
+const BULK_CACHE_KIB: i64 = 262_144;
+/// SQLite's default page cache (2 MiB), restored after a bulk import.
+const DEFAULT_CACHE_KIB: i64 = 2_000;
 
 impl WriteTx {
+    /// Makes registry imports wait for each other until this transaction ends, so that an
+    /// import compares its file with what the one before it wrote: two overlapping files at
+    /// once then neither insert a firm twice nor record history against a stale "before". On
+    /// PostgreSQL a transaction-scoped advisory lock; SQLite runs one writer at a time anyway.
+    pub async fn lock_firm_imports(&mut self) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query_scalar::<_, i32>(
+                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(4754201711)) AS registry_import",
+            )
+            .fetch_one(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// [`Store::existing_firms`] as this transaction sees them.
+    pub async fn existing_firms(
+        &mut self,
+        usccs: &[&str],
+    ) -> Result<HashMap<String, ExistingFirm>> {
+        let dialect = self.dialect;
+        existing_firms_on(self.conn(), dialect, usccs).await
+    }
+
     /// Writes an import: `new` firms inserted in bulk, `updates` applied with one history row
     /// per changed field (and the old name kept as a former name), one audit entry for the file.
     pub async fn import_firms(
@@ -202,64 +232,76 @@ impl WriteTx {
         updates: &[FirmUpdate],
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<()> {
+        let bulk = self.dialect == Dialect::Sqlite && new.len() + updates.len() >= BULK_CACHE_FROM;
+        if bulk {
+            sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                .execute(self.conn())
+                .await?;
+        }
+        let written = self
+            .write_firm_import(actor, region, source, new, updates, progress)
+            .await;
+        if bulk {
+            sqlx::query(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
+                .execute(self.conn())
+                .await?;
+        }
+        written
+    }
+
+    async fn write_firm_import(
+        &mut self,
+        actor: &Actor,
+        region: &str,
+        source: &str,
+        new: &[FirmRecord],
+        updates: &[FirmUpdate],
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<()> {
         let total = new.len() + updates.len();
-        let region_lit = literal(region)?;
-        let at_lit = literal(&self.at)?;
+        let at = self.at.clone();
         let mut done = 0;
         let with_tracks = new.iter().any(|r| !r.track_ids.is_empty());
         let mut track_rows: Vec<(String, i64)> = Vec::new();
-        for chunk in new.chunks(FIRMS_PER_STATEMENT) {
-            let mut sql = String::with_capacity(chunk.len() * 80 + 400);
-            sql.push_str(
+        let per_statement = match self.dialect {
+            Dialect::Sqlite => FIRMS_PER_STATEMENT,
+            Dialect::Postgres => FIRMS_PER_PG_STATEMENT,
+        };
+        for chunk in new.chunks(per_statement) {
+            let mut sql = crate::multi_row_insert(
                 "INSERT INTO enterprises (region_code, is_sample, created_at, updated_at, code, uscc, name, \
                  legal_form, industry_code, scale_kind, town_id, track_id, founded_on, \
-                 registered_capital_wan, employees, tags) VALUES ",
+                 registered_capital_wan, employees, tags)",
+                chunk.len(),
+                16,
+                self.dialect,
             );
-            let mut n = 0;
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                sql.push_str(&region_lit);
-                sql.push_str(", 0, ");
-                sql.push_str(&at_lit);
-                sql.push_str(", ");
-                sql.push_str(&at_lit);
-                for _ in 0..12 {
-                    sql.push_str(", ");
-                    match self.dialect {
-                        Dialect::Sqlite => sql.push('?'),
-                        Dialect::Postgres => {
-                            n += 1;
-                            sql.push('$');
-                            sql.push_str(&n.to_string());
-                        }
-                    }
-                }
-                sql.push(')');
-            }
             if with_tracks {
                 sql.push_str(" RETURNING uscc");
             }
             let mut q = sqlx::query(&sql);
             for r in chunk {
                 q = q
-                    .bind(r.uscc.clone())
-                    .bind(r.uscc.clone())
-                    .bind(r.name.clone())
-                    .bind(r.legal_form.clone())
-                    .bind(r.industry_code.clone())
-                    .bind(r.scale_kind.clone())
+                    .bind(region)
+                    .bind(0_i64)
+                    .bind(at.as_str())
+                    .bind(at.as_str())
+                    .bind(r.uscc.as_str())
+                    .bind(r.uscc.as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.legal_form.as_str())
+                    .bind(r.industry_code.as_deref())
+                    .bind(r.scale_kind.as_str())
                     .bind(r.town_id)
                     .bind(r.track_ids.first().copied())
-                    .bind(r.founded_on.clone())
+                    .bind(r.founded_on.as_deref())
                     .bind(r.registered_capital_wan)
                     .bind(r.employees)
-                    .bind(r.tags.clone());
+                    .bind(r.tags.as_str());
             }
-            // A NULL double is sent as float4 by sqlx's Any driver; never cache (decisions.md).
-            q = q.persistent(false);
+            // A NULL double is sent as float4 by sqlx's Any driver: never cache on PostgreSQL
+            // (decisions.md). SQLite reuses the prepared statement of full batches.
+            q = q.persistent(self.dialect == Dialect::Sqlite && chunk.len() == per_statement);
             if with_tracks {
                 q.fetch_all(self.conn()).await.map_err(|e| {
                     StoreError::unique(e, || "文件中的企业已在其他地区登记".to_string())
@@ -314,6 +356,12 @@ impl WriteTx {
                 progress(done, total);
             }
         }
+        let renamed: Vec<(i64, &str)> = updates
+            .iter()
+            .filter(|u| u.old_name != u.record.name)
+            .map(|u| (u.id, u.record.name.as_str()))
+            .collect();
+        self.index_firm_names(region, &renamed).await?;
         let changed_fields: usize = updates.iter().map(|u| u.changes.len()).sum();
         self.audit(
             actor,
@@ -504,64 +552,11 @@ pub const FIELD_TRACKS: &str = "产业赛道";
 
 impl Store {
     /// Every firm already registered whose USCC is in `usccs` (in any region), for an import to
-    /// compare against. Reads the whole registry once when it is smaller than the file's codes.
+    /// compare against. Reads the whole registry once when it is not much larger than the
+    /// file's codes, and looks the codes up in batches otherwise.
     pub async fn existing_firms(&self, usccs: &[&str]) -> Result<HashMap<String, ExistingFirm>> {
-        let mut out = HashMap::new();
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises")
-            .fetch_one(&self.pool)
-            .await?;
-        if count == 0 {
-            return Ok(out);
-        }
-        let wanted: std::collections::HashSet<&str> = usccs.iter().copied().collect();
-        let tracks = self.all_firm_tracks().await?;
-        let mut rows = sqlx::query(
-            "SELECT id, region_code, uscc, name, legal_form, industry_code, scale_kind, town_id, \
-             founded_on, registered_capital_wan, employees, tags FROM enterprises",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for r in rows.drain(..) {
-            let uscc: String = r.try_get(2)?;
-            if !wanted.contains(uscc.as_str()) {
-                continue;
-            }
-            let id: i64 = r.try_get(0)?;
-            out.insert(
-                uscc.clone(),
-                ExistingFirm {
-                    id,
-                    region_code: r.try_get(1)?,
-                    record: FirmRecord {
-                        uscc,
-                        name: r.try_get(3)?,
-                        legal_form: r.try_get(4)?,
-                        industry_code: r.try_get(5)?,
-                        scale_kind: r.try_get(6)?,
-                        town_id: r.try_get(7)?,
-                        founded_on: r.try_get(8)?,
-                        registered_capital_wan: r.try_get(9)?,
-                        employees: r.try_get(10)?,
-                        tags: r.try_get(11)?,
-                        track_ids: tracks.get(&id).cloned().unwrap_or_default(),
-                    },
-                },
-            );
-        }
-        Ok(out)
-    }
-
-    async fn all_firm_tracks(&self) -> Result<HashMap<i64, Vec<i64>>> {
-        let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
-        for r in sqlx::query(
-            "SELECT enterprise_id, track_id FROM enterprise_tracks ORDER BY enterprise_id, track_id",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        {
-            out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-        }
-        Ok(out)
+        let mut conn = self.pool.acquire().await?;
+        existing_firms_on(&mut conn, self.dialect, usccs).await
     }
 
     /// The region's mapping from industry to tracks, in order.
@@ -584,25 +579,15 @@ impl Store {
     }
 
     pub async fn firm_by_uscc(&self, uscc: &str) -> Result<Option<FirmRow>> {
-        let row = sqlx::query_as::<_, FirmRow>(&format!("{FIRM_SELECT} WHERE e.uscc = $1"))
-            .bind(uscc)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(crate::checked(vec![r])?.pop()),
-            None => Ok(None),
-        }
+        let q = format!("{FIRM_SELECT} WHERE e.uscc = $1");
+        let row = sqlx::query_as::<_, FirmRow>(&q).bind(uscc);
+        Ok(crate::checked(row.fetch_optional(&self.pool).await?.into_iter().collect())?.pop())
     }
 
     pub async fn firm_by_id(&self, id: i64) -> Result<Option<FirmRow>> {
-        let row = sqlx::query_as::<_, FirmRow>(&format!("{FIRM_SELECT} WHERE e.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(crate::checked(vec![r])?.pop()),
-            None => Ok(None),
-        }
+        let q = format!("{FIRM_SELECT} WHERE e.id = $1");
+        let row = sqlx::query_as::<_, FirmRow>(&q).bind(id);
+        Ok(crate::checked(row.fetch_optional(&self.pool).await?.into_iter().collect())?.pop())
     }
 
     /// The firm's tracks with their lead and responsible leaders.
@@ -702,11 +687,31 @@ impl Store {
                 && upper.len() <= 18
                 && upper.bytes().all(|b| b.is_ascii_alphanumeric())
             {
+                // The code's range, not the region's firms in id order, is what narrows.
+                sql = sql.replace("WHERE e.region_code = $1", "WHERE e.region_code || '' = $1");
                 next(&mut sql, " AND e.uscc >= {}");
                 binds.push(Bound::Text(upper.clone()));
                 next(&mut sql, " AND e.uscc < {}");
                 binds.push(Bound::Text(format!("{upper}\u{7f}")));
             } else {
+                let mut conn = self.pool.acquire().await?;
+                match crate::name_index::narrow(&mut conn, self.dialect, &q.region, t).await? {
+                    crate::name_index::Narrowed::Scan => {}
+                    crate::name_index::Narrowed::Candidates { ids, indexed_to } => {
+                        // The ids come from the index's own integers, never from the caller.
+                        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                        // A union, not `OR`: SQLite turns `id IN (…) OR id > n` into a scan.
+                        if list.is_empty() {
+                            sql.push_str(&format!(" AND e.id > {indexed_to}"));
+                        } else {
+                            sql.push_str(&format!(
+                                " AND e.id IN (SELECT id FROM enterprises WHERE id IN ({}) \
+                                 UNION ALL SELECT id FROM enterprises WHERE id > {indexed_to})",
+                                list.join(",")
+                            ));
+                        }
+                    }
+                }
                 let pattern = format!("%{}%", escape_like(t));
                 next(&mut sql, " AND (e.name LIKE {} ESCAPE '\\'");
                 binds.push(Bound::Text(pattern.clone()));
@@ -740,8 +745,12 @@ impl Store {
             binds.push(Bound::Text(k.to_string()));
         }
         if let Some(a) = q.above_scale {
-            next(&mut sql, " AND e.above_scale = {}");
-            binds.push(Bound::Int(i64::from(a)));
+            // Written out so that the planner can use the partial index of above-scale firms.
+            sql.push_str(if a {
+                " AND e.above_scale = 1"
+            } else {
+                " AND e.above_scale = 0"
+            });
         }
         if let Some(t) = q.track_id {
             next(
@@ -767,6 +776,101 @@ impl Store {
         rows.truncate(limit as usize);
         Ok((rows, more))
     }
+}
+
+/// Codes looked up per statement when an import's file is small beside the registry.
+const CODES_PER_LOOKUP: usize = 500;
+
+const EXISTING_SELECT: &str =
+    "SELECT id, region_code, uscc, name, legal_form, industry_code, scale_kind, \
+    town_id, founded_on, registered_capital_wan, employees, tags FROM enterprises";
+
+async fn existing_firms_on(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    usccs: &[&str],
+) -> Result<HashMap<String, ExistingFirm>> {
+    let mut out = HashMap::new();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises")
+        .fetch_one(&mut *conn)
+        .await?;
+    if count == 0 || usccs.is_empty() {
+        return Ok(out);
+    }
+    let wanted: std::collections::HashSet<&str> = usccs.iter().copied().collect();
+    let mut rows = Vec::new();
+    let mut tracks: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut track_rows = Vec::new();
+    if (wanted.len() as i64).saturating_mul(4) >= count {
+        rows = sqlx::query(EXISTING_SELECT).fetch_all(&mut *conn).await?;
+        track_rows = sqlx::query(
+            "SELECT enterprise_id, track_id FROM enterprise_tracks ORDER BY enterprise_id, track_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+    } else {
+        let codes: Vec<&str> = wanted.iter().copied().collect();
+        for chunk in codes.chunks(CODES_PER_LOOKUP) {
+            let list = placeholders(dialect, chunk.len());
+            let tracks_sql = format!(
+                "SELECT enterprise_id, track_id FROM enterprise_tracks WHERE enterprise_id IN \
+                 (SELECT id FROM enterprises WHERE uscc IN ({list})) ORDER BY enterprise_id, track_id"
+            );
+            let firms_sql = format!("{EXISTING_SELECT} WHERE uscc IN ({list})");
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&tracks_sql);
+            let mut f = sqlx::query(&firms_sql);
+            for c in chunk {
+                f = f.bind(c.to_string());
+                q = q.bind(c.to_string());
+            }
+            rows.extend(f.fetch_all(&mut *conn).await?);
+            for (firm, track) in q.fetch_all(&mut *conn).await? {
+                tracks.entry(firm).or_default().push(track);
+            }
+        }
+    }
+    for r in track_rows {
+        tracks.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    for r in rows {
+        let uscc: String = r.try_get(2)?;
+        if !wanted.contains(uscc.as_str()) {
+            continue;
+        }
+        let id: i64 = r.try_get(0)?;
+        out.insert(
+            uscc.clone(),
+            ExistingFirm {
+                id,
+                region_code: r.try_get(1)?,
+                record: FirmRecord {
+                    uscc,
+                    name: r.try_get(3)?,
+                    legal_form: r.try_get(4)?,
+                    industry_code: r.try_get(5)?,
+                    scale_kind: r.try_get(6)?,
+                    town_id: r.try_get(7)?,
+                    founded_on: r.try_get(8)?,
+                    registered_capital_wan: r.try_get(9)?,
+                    employees: r.try_get(10)?,
+                    tags: r.try_get(11)?,
+                    track_ids: tracks.get(&id).cloned().unwrap_or_default(),
+                },
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// `n` parameters separated by commas, as the dialect numbers them.
+fn placeholders(dialect: Dialect, n: usize) -> String {
+    (1..=n)
+        .map(|i| match dialect {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => format!("${i}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 enum Bound {

@@ -18,6 +18,7 @@ mod firm_flags;
 pub mod land;
 pub mod locate;
 mod migrate;
+pub mod name_index;
 pub mod policies;
 pub mod project_list;
 pub mod reference;

@@ -154,6 +154,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0004_none.sql"),
     },
     Migration {
+        version: 24,
+        name: "enterprise_search",
+        portable: include_str!("../migrations/0024_enterprise_search.sql"),
+        sqlite: include_str!("../migrations/0004_none.sql"),
+        postgres: include_str!("../migrations/0004_none.sql"),
+    },
+    Migration {
         version: 25,
         name: "service",
         portable: include_str!("../migrations/0025_service.sql"),

@@ -8,7 +8,7 @@ use domain::enterprise::{self, Tag};
 use io::firms::{FirmContext, FirmFile, FirmImportRow};
 use io::{ImportErrors, ReadLimits, RowError};
 use std::collections::HashMap;
-use store::enterprises::{FieldChange, FirmRecord, FirmUpdate, FIELD_TRACKS};
+use store::enterprises::{ExistingFirm, FieldChange, FirmRecord, FirmUpdate, FIELD_TRACKS};
 use store::{Actor, Store};
 
 /// Import a registry file.
@@ -30,6 +30,7 @@ pub struct FirmImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub changed_fields: usize,
+    /// Whether this was a real import (not a dry run), even one that had nothing to change.
     pub written: bool,
     pub message: String,
 }
@@ -158,7 +159,79 @@ pub async fn import_firms(
     )?;
     let rules = store.track_rules(&cmd.region).await?;
     let usccs: Vec<&str> = file.rows.iter().map(|r| r.uscc.as_str()).collect();
-    let existing = store.existing_firms(&usccs).await?;
+    let names = Names {
+        towns: &town_names,
+        tracks: &track_names,
+    };
+    if !cmd.write {
+        let existing = store.existing_firms(&usccs).await?;
+        let plan = plan(cmd, &file, &existing, &rules, &names)?;
+        return Ok(plan.summary(file.rows.len(), false));
+    }
+    // The file is compared with the registry inside the transaction that writes it, after any
+    // other import has finished: what it records as "before" is what is stored.
+    let mut tx = store.begin_write().await?;
+    tx.lock_firm_imports().await?;
+    let existing = tx.existing_firms(&usccs).await?;
+    let plan = plan(cmd, &file, &existing, &rules, &names)?;
+    // A file that changes nothing writes nothing, not even an audit entry.
+    if plan.new.is_empty() && plan.updates.is_empty() {
+        return Ok(plan.summary(file.rows.len(), true));
+    }
+    tx.import_firms(
+        actor,
+        &cmd.region,
+        &cmd.file_name,
+        &plan.new,
+        &plan.updates,
+        &mut |done, total| progress(ImportStage::Writing, done, total),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(plan.summary(file.rows.len(), true))
+}
+
+/// The region's towns and tracks by id, for the history's labels.
+struct Names<'a> {
+    towns: &'a HashMap<i64, String>,
+    tracks: &'a HashMap<i64, String>,
+}
+
+/// What an import will write: new firms, changed firms with their changes, and a count of
+/// those that stay as they are.
+struct Plan {
+    new: Vec<FirmRecord>,
+    updates: Vec<FirmUpdate>,
+    unchanged: usize,
+}
+
+impl Plan {
+    fn summary(&self, rows: usize, written: bool) -> FirmImportSummary {
+        let changed_fields = self.updates.iter().map(|u| u.changes.len()).sum();
+        let (n_new, n_updated, unchanged) = (self.new.len(), self.updates.len(), self.unchanged);
+        FirmImportSummary {
+            rows,
+            new: n_new,
+            updated: n_updated,
+            unchanged,
+            changed_fields,
+            written,
+            message: format!(
+                "企业名录 {rows} 家：新增 {n_new} 家，更新 {n_updated} 家（{changed_fields} 项变更），未变 {unchanged} 家"
+            ),
+        }
+    }
+}
+
+/// Compares the file with the stored firms; a firm registered in another region is an error
+/// of its row.
+fn plan(
+    cmd: &ImportFirms,
+    file: &FirmFile,
+    existing: &HashMap<String, ExistingFirm>,
+    rules: &[enterprise::TrackRule],
+    names: &Names,
+) -> Result<Plan, Error> {
     let mut new = Vec::new();
     let mut updates = Vec::new();
     let mut unchanged = 0;
@@ -180,11 +253,11 @@ pub async fn import_firms(
                 continue;
             }
         }
-        let record = record_of(r, &file, old.map(|o| &o.record), &rules);
+        let record = record_of(r, file, old.map(|o| &o.record), rules);
         match old {
             None => new.push(record),
             Some(old) => {
-                let c = changes(&old.record, &record, &town_names, &track_names);
+                let c = changes(&old.record, &record, names.towns, names.tracks);
                 if c.is_empty() {
                     unchanged += 1;
                 } else {
@@ -202,32 +275,10 @@ pub async fn import_firms(
         errors.truncate(io::firms::MAX_REPORTED);
         return Err(Error::Rejected(ImportErrors(errors)));
     }
-    let changed_fields = updates.iter().map(|u| u.changes.len()).sum();
-    let (n_new, n_updated) = (new.len(), updates.len());
-    if cmd.write {
-        let mut tx = store.begin_write().await?;
-        tx.import_firms(
-            actor,
-            &cmd.region,
-            &cmd.file_name,
-            &new,
-            &updates,
-            &mut |done, total| progress(ImportStage::Writing, done, total),
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    Ok(FirmImportSummary {
-        rows: file.rows.len(),
-        new: n_new,
-        updated: n_updated,
+    Ok(Plan {
+        new,
+        updates,
         unchanged,
-        changed_fields,
-        written: cmd.write,
-        message: format!(
-            "企业名录 {} 家：新增 {n_new} 家，更新 {n_updated} 家（{changed_fields} 项变更），未变 {unchanged} 家",
-            file.rows.len()
-        ),
     })
 }
 
