@@ -184,6 +184,9 @@ pub struct FirmQuery {
 /// once and reused (the last, shorter one aside).
 const FIRMS_PER_STATEMENT: usize = 2_000;
 
+/// Track rows go in as one compound SELECT per statement, which SQLite caps at 500 terms.
+const TRACK_ROWS_PER_STATEMENT: usize = 500;
+
 /// PostgreSQL takes at most 65,535 parameters per statement; its rows go in smaller batches
 /// that are never cached (a NULL double is sent as float4 by sqlx's Any driver, decisions.md).
 const FIRMS_PER_PG_STATEMENT: usize = 500;
@@ -320,7 +323,8 @@ impl WriteTx {
             progress(done, total);
         }
         if !track_rows.is_empty() {
-            for chunk in track_rows.chunks(FIRMS_PER_STATEMENT) {
+            // A compound SELECT: SQLite takes at most 500 terms in one.
+            for chunk in track_rows.chunks(TRACK_ROWS_PER_STATEMENT) {
                 let mut sql = String::from(
                     "INSERT INTO enterprise_tracks (enterprise_id, track_id) SELECT e.id, t.track_id FROM (",
                 );

@@ -191,6 +191,8 @@ impl App {
             .route("/projects/{id}", get(land::pages::project))
             .route("/projects/{id}/{action}", post(land::pages::project_action))
             .route("/enterprises", get(serve::pages::list))
+            .route("/enterprises/watch", get(serve::watch::page))
+            .route("/enterprises/watch.xlsx", get(serve::watch::xlsx))
             .route("/enterprises/{uscc}", get(serve::pages::firm))
             .route(
                 "/enterprises/{uscc}/manager",
@@ -333,6 +335,7 @@ impl App {
                 post(requests::api::transition),
             )
             .route("/api/v1/enterprises", get(serve::api::list))
+            .route("/api/v1/enterprises/watch", get(serve::watch::api))
             .route("/api/v1/enterprises/{uscc}", get(serve::api::firm))
             .route(
                 "/api/v1/enterprises/{uscc}/service-manager",
