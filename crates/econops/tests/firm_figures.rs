@@ -56,7 +56,6 @@ async fn seed(app: &TestApp) {
             file_name: "firms.csv".into(),
             limits: io::ReadLimits::default(),
             write: true,
-            watch: analytics::watch::WatchRules::default(),
         },
         csv.into_bytes(),
         &mut |_, _, _| {},
