@@ -109,6 +109,8 @@ pub struct ManagerDesk {
     /// Visits overdue or due within [`DUE_HORIZON_DAYS`], soonest first.
     pub due: Vec<FirmDue>,
     pub open_requests: Vec<RequestView>,
+    /// His firms on the watch lists of the latest month (小升规, 退规 risk, sharp falls).
+    pub alerts: Vec<super::watch::WatchLine>,
 }
 
 /// The service part of one firm's file.
@@ -391,6 +393,7 @@ pub async fn desk(
             firms: Vec::new(),
             due: Vec::new(),
             open_requests: Vec::new(),
+            alerts: Vec::new(),
         });
     };
     let now = today(store);
@@ -431,10 +434,13 @@ pub async fn desk(
     .into_iter()
     .filter(|r| ids.contains(&r.row.enterprise_id))
     .collect();
+    let alerts =
+        super::watch::for_manager(store, principal, &settings.watch, region, person).await?;
     Ok(ManagerDesk {
         firms,
         due,
         open_requests,
+        alerts,
     })
 }
 

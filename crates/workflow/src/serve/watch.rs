@@ -160,6 +160,33 @@ pub async fn watch_lists(
     period: Option<&str>,
     kind: Option<WatchKind>,
 ) -> Result<WatchLists> {
+    lists_of(store, principal, rules, region, period, kind, |_| true).await
+}
+
+/// The lists of the latest month for the firms a service manager serves (his desk's alerts).
+pub async fn for_manager(
+    store: &Store,
+    principal: &Principal,
+    rules: &WatchRules,
+    region: &str,
+    person: i64,
+) -> Result<Vec<WatchLine>> {
+    Ok(lists_of(store, principal, rules, region, None, None, |f| {
+        f.service_manager_id == Some(person)
+    })
+    .await?
+    .lines)
+}
+
+async fn lists_of(
+    store: &Store,
+    principal: &Principal,
+    rules: &WatchRules,
+    region: &str,
+    period: Option<&str>,
+    kind: Option<WatchKind>,
+    keep: impl Fn(&WatchFirm) -> bool,
+) -> Result<WatchLists> {
     let periods = store.figure_periods(region).await?;
     let period = match period {
         Some(p) => {
@@ -182,7 +209,12 @@ pub async fn watch_lists(
             }
         },
     };
-    let firms = store.watch_firms(region).await?;
+    let firms: Vec<WatchFirm> = store
+        .watch_firms(region)
+        .await?
+        .into_iter()
+        .filter(|f| keep(f))
+        .collect();
     let tracks = store.region_firm_tracks(region).await?;
     let leaders = store.track_leaders(region).await?;
     let by_id: HashMap<i64, &WatchFirm> = firms.iter().map(|f| (f.id, f)).collect();
