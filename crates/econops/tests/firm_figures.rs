@@ -399,11 +399,32 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
             (r.status(), r.text().await.expect("html"))
         }
     };
+    // The demo's own firms report 1–8 月 too: the firms are whichever the panel names. The
+    // one that pulled it down most, one firm of 胶西街道 and one of 阜安街道.
+    let body = contributions(&office, "period=2025-08&per_page=200").await;
+    let listed = body["firms"].as_array().expect("firms").clone();
+    let worst = listed[0]["uscc"].as_str().expect("uscc").to_string();
+    let of_town = |town: &str| {
+        listed
+            .iter()
+            .find(|f| f["town_name"] == town)
+            .cloned()
+            .expect("a listed firm of the town")
+    };
+    let (a, b) = (of_town("胶西街道"), of_town("阜安街道"));
+    let (a_uscc, b_uscc) = (
+        a["uscc"].as_str().expect("uscc").to_string(),
+        b["uscc"].as_str().expect("uscc").to_string(),
+    );
+    let (a_name, b_name) = (
+        a["name"].as_str().expect("name").to_string(),
+        b["name"].as_str().expect("name").to_string(),
+    );
     // The drill-down on the indicator's page: the firms, the sum line, the link to 开短板.
     let (status, html) = get(&office, "/locate/indicators/industrial-va?period=2025-08").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("拖累与拉动的企业"), "drill-down");
-    assert!(html.contains(&code(3)), "the firm that pulled it down most");
+    assert!(html.contains(&worst), "the firm that pulled it down most");
     assert!(html.contains("开短板（附带拖累企业）"));
     // The form offers the firms that pulled it down, checked.
     let (status, html) = get(
@@ -413,10 +434,7 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains(&format!(
-            "name=\"enterprise\" value=\"{}\" checked",
-            code(3)
-        )),
+        html.contains(&format!("name=\"enterprise\" value=\"{worst}\" checked")),
         "{html}"
     );
     let resp = office
@@ -427,8 +445,8 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
             ("indicator", "industrial-va"),
             ("period", "2025-08"),
             ("analysis", "智能家电配套企业订单下滑"),
-            ("enterprise", code(3).as_str()),
-            ("enterprise", code(5).as_str()),
+            ("enterprise", a_uscc.as_str()),
+            ("enterprise", b_uscc.as_str()),
         ])
         .send()
         .await
@@ -440,18 +458,22 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
         .parse()
         .expect("shortfall id");
     let firms = app.store.shortfall_firms(id).await.expect("firms");
-    let attached: Vec<&str> = firms.iter().map(|f| f.uscc.as_str()).collect();
-    assert_eq!(attached, vec![code(3).as_str(), code(5).as_str()]);
-    assert_eq!(firms[0].contribution_pp_e2, Some(-345));
+    let attached: BTreeSet<String> = firms.iter().map(|f| f.uscc.clone()).collect();
+    assert_eq!(attached, BTreeSet::from([a_uscc.clone(), b_uscc.clone()]));
+    let stored_a = firms.iter().find(|f| f.uscc == a_uscc).expect("a");
+    assert_eq!(
+        stored_a.contribution_pp_e2,
+        a["contribution_e2"].as_i64(),
+        "the contribution as it stood when the shortfall was opened"
+    );
     let (_, html) = get(&office, &location).await;
     assert!(html.contains("拖累该指标的企业"));
-    assert!(html.contains("胶西示例电器3有限公司"));
-    assert!(html.contains("-3.45 个百分点"));
+    assert!(html.contains(&a_name) && html.contains(&b_name));
     // A town user sees only his town's firm on the shortfall.
     let jiaoxi = app.login("jiaoxi").await;
     let (_, html) = get(&jiaoxi, &location).await;
-    assert!(html.contains("胶西示例电器3有限公司"));
-    assert!(!html.contains("阜安示例机械5有限公司"));
+    assert!(html.contains(&a_name));
+    assert!(!html.contains(&b_name));
     // The 存量提升 task created from it serves those firms.
     let actor = Actor::system("test");
     let principal = domain::Principal {
@@ -489,7 +511,7 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
     .expect("task");
     let detail = app.store.task(task).await.expect("read").expect("task");
     let served: BTreeSet<String> = detail.enterprises.iter().map(|e| e.uscc.clone()).collect();
-    assert_eq!(served, ours(&[3, 5]));
+    assert_eq!(served, BTreeSet::from([a_uscc, b_uscc]));
     // An unknown firm is refused with the field named, and nothing is opened.
     let resp = office
         .client

@@ -52,7 +52,8 @@ async fn principal(app: &TestApp, name: &str) -> Principal {
         .principal()
 }
 
-/// Every eligible firm's name, through every page of the API.
+/// Every eligible firm's name, through every page of the API (pages of 500: the largest the
+/// API serves; smaller pages cost one full evaluation each over the demo's 5,000 firms).
 async fn eligible_names(app: &TestApp, token: &str, id: i64) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut page = 1;
@@ -60,17 +61,13 @@ async fn eligible_names(app: &TestApp, token: &str, id: i64) -> BTreeSet<String>
         let (s, body) = get_json(
             app,
             token,
-            &format!("/api/v1/policies/{id}/eligible?page={page}&per_page=7"),
+            &format!("/api/v1/policies/{id}/eligible?page={page}&per_page=500"),
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{body}");
         for f in body["enterprises"].as_array().expect("firms") {
             out.insert(f["name"].as_str().expect("name").to_string());
         }
-        assert_eq!(
-            body["total"].as_u64(),
-            Some(body["total"].as_u64().unwrap_or(0))
-        );
         if body["has_more"] != true {
             assert_eq!(out.len() as u64, body["total"].as_u64().expect("total"));
             return out;

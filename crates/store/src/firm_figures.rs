@@ -156,9 +156,14 @@ impl WriteTx {
                 entity_id: source.to_string(),
                 region_code: Some(region.to_string()),
                 summary: format!(
-                    "导入企业月度数据 {source}：{firms} 家企业、{} 个期别（{}），共 {} 行，其中替换原有 {replaced} 行",
+                    "导入企业月度数据（{}）：{firms} 家企业、{} 个期别（{}），共 {} 行，其中替换原有 {replaced} 行",
+                    crate::watch::file_stem(source),
                     months.len(),
-                    months.join("、"),
+                    months
+                        .iter()
+                        .map(|m| crate::watch::month_cn(m))
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     rows.len()
                 ),
                 before: None,

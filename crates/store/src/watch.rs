@@ -60,6 +60,22 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// `(kind, enterprise)` pairs stored for `period`.
+    pub async fn watch_entries(
+        &self,
+        region: &str,
+        period: &str,
+    ) -> Result<HashSet<(String, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, enterprise_id FROM watch_entries WHERE region_code = $1 AND period = $2",
+        )
+        .bind(region)
+        .bind(period)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Users to tell about a firm: its town's users and its service manager's users.
     pub async fn firm_watchers(&self, enterprise: i64) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
@@ -136,11 +152,41 @@ impl WriteTx {
                 entity: "watch",
                 entity_id: period.to_string(),
                 region_code: Some(region.to_string()),
-                summary: format!("更新 {period} 重点监测名单 {} 条", entries.len()),
+                summary: format!("更新{}重点监测名单 {} 条", month_cn(period), entries.len()),
                 before: None,
                 after: None,
             },
         )
         .await
+    }
+}
+
+/// `2025-09` → `2025 年 9 月`, as the audit log's sentences write a month (anything else as it
+/// is).
+pub(crate) fn month_cn(period: &str) -> String {
+    match period.split_once('-') {
+        Some((y, m)) if m.parse::<u32>().is_ok() => {
+            format!("{y} 年 {} 月", m.trim_start_matches('0'))
+        }
+        _ => period.to_string(),
+    }
+}
+
+/// A file's name without its extension, as the audit log names an imported file.
+pub(crate) fn file_stem(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn months_and_file_names_read_in_chinese() {
+        assert_eq!(super::month_cn("2025-09"), "2025 年 9 月");
+        assert_eq!(super::month_cn("2025-10"), "2025 年 10 月");
+        assert_eq!(super::file_stem("示例企业月度数据.csv"), "示例企业月度数据");
+        assert_eq!(super::file_stem(".csv"), ".csv");
     }
 }

@@ -140,7 +140,7 @@
       legend: { top: 0 },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: rows.map(function (r) { return r.period; }) },
+      xAxis: { type: 'category', data: rows.map(function (r) { return r.label; }) },
       yAxis: [{ type: 'value', name: '万元' }, { type: 'value', name: '%', splitLine: { show: false } }],
       series: [
         { name: '工业总产值', type: 'bar', itemStyle: { color: '#1559a8' }, data: rows.map(function (r) { return r.output_value_wan; }) },

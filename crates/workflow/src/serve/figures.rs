@@ -154,6 +154,8 @@ pub async fn load_firm_figures(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FigureView {
     pub period: String,
+    /// The period as the pages write it: "2025 年 1–9 月".
+    pub label: String,
     pub output_value_wan: Option<f64>,
     pub revenue_wan: Option<f64>,
     pub electricity_kwh: Option<i64>,
@@ -164,6 +166,16 @@ pub struct FigureView {
     /// Year-to-date growth of output value and revenue on the same months last year, in %.
     pub output_growth_pct: Option<f64>,
     pub revenue_growth_pct: Option<f64>,
+}
+
+/// `2025-09` (year to date) → "2025 年 1–9 月"; anything unparsable as it is.
+fn period_label(period: &str) -> String {
+    period
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+        .and_then(|(y, m)| domain::Period::month(y, m).ok())
+        .map(|p| format!("{} 年 {}", p.year(), p.label()))
+        .unwrap_or_else(|| period.to_string())
 }
 
 fn wan(yuan: Option<i64>) -> Option<f64> {
@@ -195,6 +207,7 @@ pub async fn figure_views(store: &Store, enterprise: i64) -> Result<Vec<FigureVi
                 .revenue_last_year_yuan
                 .or_else(|| prior.and_then(|p| p.revenue_yuan));
             FigureView {
+                label: period_label(&r.period),
                 period: r.period.clone(),
                 output_value_wan: wan(r.output_value_yuan),
                 revenue_wan: wan(r.revenue_yuan),

@@ -306,6 +306,18 @@ pub async fn refresh(
             notices.push((user, text.clone()));
         }
     }
+    // Lists that did not change are not written again (an import of another month, or of the
+    // same figures, leaves the log as it was).
+    let stored = store.watch_entries(region, &period).await?;
+    if notices.is_empty()
+        && entries
+            .iter()
+            .cloned()
+            .collect::<std::collections::HashSet<_>>()
+            == stored
+    {
+        return Ok(announced);
+    }
     let mut tx = store.begin_write().await?;
     tx.replace_watch(actor, region, &period, &entries, &notices)
         .await?;
