@@ -298,7 +298,7 @@ impl WriteTx {
                     .bind(r.town_id)
                     .bind(r.track_ids.first().copied())
                     .bind(r.founded_on.as_deref())
-                    .bind(r.registered_capital_wan)
+                    .bind(crate::nullable::opt_f64(r.registered_capital_wan))
                     .bind(r.employees)
                     .bind(r.tags.as_str());
             }
@@ -407,7 +407,7 @@ impl WriteTx {
         .bind(r.town_id)
         .bind(r.track_ids.first().copied())
         .bind(r.founded_on.clone())
-        .bind(r.registered_capital_wan)
+        .bind(crate::nullable::opt_f64(r.registered_capital_wan))
         .bind(r.employees)
         .bind(r.tags.clone())
         .bind(at.clone())

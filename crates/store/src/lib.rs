@@ -19,6 +19,7 @@ pub mod land;
 pub mod locate;
 mod migrate;
 pub mod name_index;
+pub mod nullable;
 pub mod policies;
 pub mod project_list;
 pub mod reference;

@@ -86,9 +86,9 @@ impl Store {
                         .bind(i64::from(r.period.year()))
                         .bind(i64::from(r.period.end_month()))
                         .bind(r.indicator.clone())
-                        .bind(r.ytd_value)
-                        .bind(r.ytd_growth)
-                        .bind(r.last_year_total);
+                        .bind(crate::nullable::opt_f64(r.ytd_value))
+                        .bind(crate::nullable::opt_f64(r.ytd_growth))
+                        .bind(crate::nullable::opt_f64(r.last_year_total));
                 }
                 // NULL doubles through sqlx's Any driver: prepare afresh (decision 18).
                 query.persistent(false).execute(tx.conn()).await?;

@@ -531,7 +531,7 @@ impl WriteTx {
         )
         .bind(id)
         .bind(c.outcome.clone())
-        .bind(c.realised_pp)
+        .bind(crate::nullable::opt_f64(c.realised_pp))
         .bind(progress_id)
         .bind(actor.user_id)
         .bind(actor.name.clone())

@@ -52,6 +52,7 @@ on_both!(
     a_right_password_racing_wrong_ones_gets_no_extra_guesses,
     password_checks_are_bounded_and_excess_waits_then_is_busy,
     password_change_disable_revoke_and_expiry_end_credentials,
+    a_null_float_then_a_value_on_one_connection,
 );
 
 async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
@@ -1900,4 +1901,37 @@ async fn parallel_opens_of_a_shortfall_leave_one_open(dialect: Dialect) {
     let mut log = audit_actions(&store, "shortfall", first).await;
     log.sort();
     assert_eq!(log, ["close", "create"], "both audited");
+}
+
+/// A statement first run with a NULL float and then with a value on the same connection:
+/// PostgreSQL keeps the parameter type of the first run (see `store::nullable`).
+async fn a_null_float_then_a_value_on_one_connection(dialect: Dialect) {
+    use store::nullable::opt_f64;
+    let Some((store, _db)) = store_for(dialect).await else {
+        return;
+    };
+    let mut conn = store.pool().acquire().await.expect("a connection");
+    sqlx::query("CREATE TABLE float_probe (v DOUBLE PRECISION)")
+        .execute(&mut *conn)
+        .await
+        .expect("create");
+    let insert = "INSERT INTO float_probe (v) VALUES ($1)";
+    for v in [None, Some(0.123_456_789_012_345_6), None, Some(-2.5e10)] {
+        sqlx::query(insert)
+            .bind(opt_f64(v))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("insert {v:?}: {e}"));
+    }
+    let back: Vec<(Option<f64>,)> = sqlx::query_as("SELECT v FROM float_probe")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("read");
+    let mut values: Vec<Option<f64>> = back.into_iter().map(|(v,)| v).collect();
+    values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    assert_eq!(
+        values,
+        vec![None, None, Some(-2.5e10), Some(0.123_456_789_012_345_6)],
+        "the value survives exactly"
+    );
 }

@@ -31,6 +31,13 @@ pub fn extract_csrf(html: &str) -> Option<String> {
 impl TestApp {
     /// Starts the app on the demo region, or `None` when this dialect is not available.
     pub async fn demo(dialect: Dialect) -> Option<Self> {
+        // `ECONOPS_LOG=error cargo test -- --nocapture` shows the server's cause chains.
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("ECONOPS_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let (store, db) = fresh_store(dialect).await.expect("fresh database")?;
         // The demo's clock: two weeks after its data, as `econops demo` runs.
         let data = econops::demo::parse().expect("demo data");
