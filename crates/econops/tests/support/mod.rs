@@ -5,7 +5,7 @@
 
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
-use store::testing::{fresh_store, TestDb};
+use store::testing::TestDb;
 use store::{Dialect, Store};
 
 pub struct TestApp {
@@ -28,8 +28,39 @@ pub fn extract_csrf(html: &str) -> Option<String> {
     Some(html[start..start + end].to_string())
 }
 
+/// The demo's clock: two weeks after its data, as `econops demo` runs.
+pub fn demo_today() -> time::Date {
+    let data = econops::demo::parse().expect("demo data");
+    econops::demo::default_today(&data).expect("demo today")
+}
+
+static TEMPLATES: [tokio::sync::OnceCell<Option<TestDb>>; 2] = [
+    tokio::sync::OnceCell::const_new(),
+    tokio::sync::OnceCell::const_new(),
+];
+
+/// The demo loaded into a database that nothing stays connected to, once per process.
+async fn demo_template(dialect: Dialect) -> Option<&'static TestDb> {
+    let slot = match dialect {
+        Dialect::Sqlite => &TEMPLATES[0],
+        Dialect::Postgres => &TEMPLATES[1],
+    };
+    slot.get_or_init(|| async move {
+        let (store, db) = store::testing::fresh_template_store(dialect)
+            .await
+            .expect("fresh database")?;
+        let store = store.with_clock(econops::clock_for(Some(demo_today())));
+        econops::demo::load(&store).await.expect("demo loads");
+        store.close().await;
+        Some(db)
+    })
+    .await
+    .as_ref()
+}
+
 impl TestApp {
     /// Starts the app on the demo region, or `None` when this dialect is not available.
+    /// The demo is loaded once per test binary and dialect and copied for each test.
     pub async fn demo(dialect: Dialect) -> Option<Self> {
         // `ECONOPS_LOG=error cargo test -- --nocapture` shows the server's cause chains.
         if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("ECONOPS_LOG") {
@@ -38,12 +69,14 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
-        let (store, db) = fresh_store(dialect).await.expect("fresh database")?;
-        // The demo's clock: two weeks after its data, as `econops demo` runs.
-        let data = econops::demo::parse().expect("demo data");
-        let today = econops::demo::default_today(&data).expect("demo today");
-        let store = store.with_clock(econops::clock_for(Some(today)));
-        econops::demo::load(&store).await.expect("demo loads");
+        let template = demo_template(dialect).await?;
+        let db = store::testing::copy_db(template)
+            .await
+            .expect("copy of the demo");
+        let store = Store::open(&db.url)
+            .await
+            .expect("open the copy")
+            .with_clock(econops::clock_for(Some(demo_today())));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
