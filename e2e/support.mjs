@@ -2,11 +2,14 @@
 //
 // The app under test is the binary in $ECONOPS_BIN (scripts/test.sh sets it),
 // started in demo mode on a fresh database; the browser is Debian's Chromium
-// driven by playwright-core.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+// driven by playwright-core. The demo database is loaded once per binary
+// (`econops demo --load-only`) and each test gets a copy of it.
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.ECONOPS_CHROMIUM || '/usr/bin/chromium';
@@ -16,8 +19,50 @@ const START_TIMEOUT_MS = 60_000;
 const URL_RE = /http:\/\/127\.0\.0\.1:(\d+)/;
 const MAX_LOG = 1 << 20;
 
+const TEMPLATE_PREFIX = 'econops-e2e-template-';
+const STALE_TEMPLATE_MS = 6 * 3600 * 1000;
+
 /**
- * Starts `$ECONOPS_BIN demo` on a fresh database in a temp dir.
+ * The demo database as `bin` loads it with the demo's default clock, made once per
+ * binary (keyed by its path, size and modification time) and shared by every test
+ * file; older binaries' copies are removed after a few hours.
+ */
+async function demoTemplate(bin) {
+  const st = await stat(bin);
+  const key = createHash('sha256')
+    .update(`${path.resolve(bin)}|${st.size}|${st.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = path.join(tmpdir(), `${TEMPLATE_PREFIX}${key}`);
+  const db = path.join(dir, 'demo.db');
+  try {
+    await stat(db);
+    return db;
+  } catch {
+    // Not made yet.
+  }
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(TEMPLATE_PREFIX) || name.endsWith(key)) continue;
+    const old = path.join(tmpdir(), name);
+    const age = Date.now() - (await stat(old).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    if (age > STALE_TEMPLATE_MS) await rm(old, { recursive: true, force: true });
+  }
+  const work = await mkdtemp(path.join(tmpdir(), 'econops-e2e-making-'));
+  await promisify(execFile)(bin, ['demo', '--db', path.join(work, 'demo.db'), '--load-only'], {
+    cwd: work,
+    maxBuffer: 1 << 24,
+  });
+  try {
+    await rename(work, dir);
+  } catch {
+    // Another test file made it meanwhile: use theirs.
+    await rm(work, { recursive: true, force: true });
+  }
+  return db;
+}
+
+/**
+ * Starts `$ECONOPS_BIN demo` on a fresh copy of the demo database in a temp dir.
  * Resolves to { url, stop, logs, dir } once the app prints its address.
  * Options: `dir` reuses another run's folder (and its database) instead of a fresh one — the
  * caller then removes it; `today` runs the app's clock on that date (YYYY-MM-DD); `keep` leaves
@@ -30,6 +75,7 @@ export async function startApp({ dir: reuse, today, keep = false } = {}) {
   const dir = reuse ?? (await mkdtemp(path.join(tmpdir(), 'econops-e2e-')));
   const removeOnStop = !reuse && !keep;
   const db = path.join(dir, 'demo.db');
+  if (!reuse && !today) await copyFile(await demoTemplate(bin), db);
   const args = ['demo', '--db', db, '--addr', '127.0.0.1:0'];
   if (today) args.push('--today', today);
   const child = spawn(bin, args, {

@@ -64,6 +64,9 @@ pub enum Command {
         /// 项目库 at scale, e.g. 20000; at most 1,000,000).
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
         extra_projects: u32,
+        /// Create and load the demo database, then exit without serving (to prepare a copy).
+        #[arg(long)]
+        load_only: bool,
     },
     /// Serve the web application and API.
     Serve {
@@ -513,6 +516,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             today,
             config,
             extra_projects,
+            load_only,
         } => {
             let settings = config::Settings::load_or_default(config.as_deref())?;
             if !addr.ip().is_loopback() && !allow_remote {
@@ -547,6 +551,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!(
                     "演示数据库已存在，未再生成项目（--extra-projects 只在新建演示数据库时生效）"
                 );
+            }
+            if load_only {
+                store.close().await;
+                println!("演示数据库已就绪：{db}");
+                return Ok(());
             }
             let listener = tokio::net::TcpListener::bind(addr).await?;
             let local = listener.local_addr()?;

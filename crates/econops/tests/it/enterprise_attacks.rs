@@ -7,7 +7,7 @@
 //! registry's pages and API as `domain::access` says; the firm page's counts of tasks and
 //! projects are those the task and project lists show the same user.
 
-mod support;
+use crate::support;
 
 use domain::Uscc;
 use reqwest::StatusCode;

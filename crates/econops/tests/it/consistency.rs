@@ -3,7 +3,7 @@
 //! both databases; a target measured by an indicator takes its actual from the observations
 //! only; and the gap ledger moves at once when a project starts producing or a task is done.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

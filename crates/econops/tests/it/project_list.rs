@@ -3,7 +3,7 @@
 //! columns bounded with their totals; the export following the filter; and a new project
 //! created through the API's typed command (not form strings).
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

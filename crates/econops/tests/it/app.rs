@@ -1,6 +1,6 @@
 //! Black-box tests of the web application and API through real HTTP, on both databases.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -646,7 +646,7 @@ async fn pages_render_for_every_role_and_unknown_paths_answer_404() {
 /// The router's API routes as written in `web::App::router`: every string literal of a route
 /// under `/api/` (the catch-all `/api/{*rest}` aside).
 fn routed_api_paths() -> Vec<String> {
-    let source = include_str!("../../web/src/lib.rs");
+    let source = include_str!("../../../web/src/lib.rs");
     let mut paths = Vec::new();
     for piece in source.split(".route(").skip(1) {
         let Some(rest) = piece.trim_start().strip_prefix('"') else {
@@ -738,7 +738,7 @@ async fn the_openapi_document_describes_every_api_route() {
 /// (403) or conflict with what is stored (409).
 #[test]
 fn every_operation_declares_the_statuses_its_inputs_can_cause() {
-    let doc: Value = serde_json::from_str(include_str!("../../web/openapi.json")).expect("json");
+    let doc: Value = serde_json::from_str(include_str!("../../../web/openapi.json")).expect("json");
     let responses = doc["components"]["responses"]
         .as_object()
         .expect("responses");
@@ -807,7 +807,7 @@ async fn every_refusal_is_declared_and_problem_json() {
     let Some(app) = TestApp::demo(Dialect::Sqlite).await else {
         return;
     };
-    let doc: Value = serde_json::from_str(include_str!("../../web/openapi.json")).expect("json");
+    let doc: Value = serde_json::from_str(include_str!("../../../web/openapi.json")).expect("json");
     let token = app.token("office").await;
     let client = reqwest::Client::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -2,7 +2,7 @@
 //! through the API shows on the next view of a page, each session gets its own pages, and a
 //! signed-out session never gets a kept page.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::json;

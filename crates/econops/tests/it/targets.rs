@@ -3,7 +3,7 @@
 //! nothing of it shown), never read as a default. Also: notifications link to their task,
 //! built by the page from the task id the store keeps.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::json;

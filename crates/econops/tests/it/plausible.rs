@@ -4,7 +4,7 @@
 //! goes through, keeps its size, and the stored row is unchanged). A large investment passes
 //! only with its explicit confirmation. Imports report the row and the column.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! approval plan shorter than its serial total, starts, produces, and its contribution reaches
 //! the locate analysis.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

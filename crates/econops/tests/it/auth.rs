@@ -3,7 +3,7 @@
 //! attempts, password checks are bounded, sign-ins are throttled per address, and a revoked,
 //! expired or disabled credential — or one from before a password change — stops working.
 
-mod support;
+use crate::support;
 
 use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER};
 use reqwest::{Client, StatusCode};

@@ -1,7 +1,7 @@
 //! The locate step (找位置) end to end: the analysis through the API and the command line on
 //! both databases, and imports that refuse a bad cell with its place and change nothing.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;

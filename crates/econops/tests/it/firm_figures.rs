@@ -4,7 +4,7 @@
 //! role, who sees which firms and figures on the API and the pages (a town user his town's firms
 //! only, and no other firm's figures; 404 for a firm outside his scope).
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Pages and assets travel compressed, and assets carry content-hashed names that browsers
 //! may cache for good: the intranet's links are slow, and ECharts alone is a megabyte.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use store::Dialect;

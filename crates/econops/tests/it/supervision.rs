@@ -5,7 +5,7 @@
 //! absurd ids and texts refused without a 500, and two requests racing on one task: two
 //! decisions, two extension decisions, a 改派 against the claimer's 办结 and the office's 验收.
 
-mod support;
+use crate::support;
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};

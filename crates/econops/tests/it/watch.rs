@@ -4,7 +4,7 @@
 //! announced to their town once, and a re-import of the same month announces nothing again;
 //! the workbook and refusals.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -38,7 +38,7 @@ async fn watch_lists_by_role_and_announcements(dialect: Dialect) {
         !lines.is_empty(),
         "the demo's figures put firms on the lists"
     );
-    for kind in ["exit_risk", "output_fall"] {
+    for kind in ["exit_risk", "output_fall", "candidate"] {
         assert!(lines.iter().any(|l| l["kind"] == kind), "{kind} listed");
     }
     // Each line obeys its rule (defaults: fall beyond 20 %, risk within 110 % of the line).

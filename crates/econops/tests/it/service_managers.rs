@@ -4,7 +4,7 @@
 //! people only (with the request raised in the same transaction, or nothing), overdue visits
 //! on the town's first screen, and two reassignments of one firm at once.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

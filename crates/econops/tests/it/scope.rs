@@ -3,7 +3,7 @@
 //! masked everywhere outside its scope, the pipeline contribution included; writes follow the
 //! track, town and leader rules; parallel identical stage moves leave one stage row.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! kept); a town user finds only his town's firms and another town's firm is "not found"; who
 //! sees a firm's own figures follows `domain::access` per role; the pages and the API answer.
 
-mod support;
+use crate::support;
 
 use domain::{Principal, Role, Uscc};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! log as sentences with its filters, indicator kinds and 影响系数 on 找位置, the status legends
 //! with the thresholds in force, and numbers with thousands separators.
 
-mod support;
+use crate::support;
 
 use store::Dialect;
 use support::TestApp;

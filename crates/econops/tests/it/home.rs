@@ -2,7 +2,7 @@
 //! asked for after signing in, and the global search within the caller's scope — through the
 //! real server, on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use reqwest::{redirect, Client, StatusCode};
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! refused through the upload page with a message, and the server goes on answering; the
 //! command line refuses it the same way and exits normally.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use store::Dialect;

@@ -2,7 +2,7 @@
 //! second is refused on the page (with a link to the first) and in the API (409 naming it),
 //! parallel opens leave one — and the shortfall list (短板清单) on the page and in the API.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

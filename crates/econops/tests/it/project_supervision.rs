@@ -2,7 +2,7 @@
 //! confirmation (it cannot be taken back), and a leader's instruction (领导批示) on a project is
 //! recorded, shown first on its page, and refused to those who may not give it or read it.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

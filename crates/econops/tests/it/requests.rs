@@ -3,7 +3,7 @@
 //! National Day holiday, 不满意 reopening, the firm's link (one form, expiry, throttling), the
 //! measures changing, and a late request on 督办 with its department notified.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! the top-ranked indicator, a task from a suggested remedy, a claim that exactly one leader
 //! wins, progress with attachments, and supervision when the clock passes the deadline.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 //! who may write, read, push and cash (office, department, town against another town, service
 //! manager, viewer); pushes and cashing audited; the `.xlsx` import all or nothing.
 
-mod support;
+use crate::support;
 
 use domain::{Principal, Role};
 use reqwest::StatusCode;

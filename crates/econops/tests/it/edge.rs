@@ -2,7 +2,7 @@
 //! a busy database, append-only history against SQLite's REPLACE, backups and restores, and
 //! the waterfall chart's tooltip.
 
-mod support;
+use crate::support;
 
 use econops::config::{ConfigError, ParseError, Settings};
 use reqwest::StatusCode;
