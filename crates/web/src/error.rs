@@ -82,7 +82,7 @@ impl AppError {
         }
     }
 
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         if let AppError::Internal(e) = self {
             let mut chain = e.to_string();
             let mut source = e.source();

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub pages: page_cache::PageCache,
     /// The throttles of the firms' request links.
     pub request_links: requests::firm::LinkLimits,
+    /// Registry imports running or finished in the background.
+    pub import_jobs: imports::firms::ImportJobs,
 }
 
 #[derive(Clone)]
@@ -82,6 +84,7 @@ impl App {
                 pages: page_cache::PageCache::default(),
                 request_links: requests::firm::LinkLimits::new(&config.rules.requests),
                 uploads: imports::pages::PendingUploads::new(config.uploads.clone()),
+                import_jobs: imports::firms::ImportJobs::default(),
                 config,
             })),
         }
@@ -191,6 +194,13 @@ impl App {
             .route("/projects/{id}", get(land::pages::project))
             .route("/projects/{id}/{action}", post(land::pages::project_action))
             .route("/enterprises", get(serve::pages::list))
+            .route(
+                "/enterprises/import",
+                get(imports::firms::page)
+                    .post(imports::firms::upload)
+                    .layer(axum::extract::DefaultBodyLimit::max(upload_body)),
+            )
+            .route("/enterprises/import/{id}", get(imports::firms::job))
             .route("/enterprises/watch", get(serve::watch::page))
             .route("/enterprises/watch.xlsx", get(serve::watch::xlsx))
             .route("/enterprises/{uscc}", get(serve::pages::firm))

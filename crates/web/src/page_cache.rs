@@ -71,12 +71,14 @@ impl PageCache {
     }
 }
 
-/// Paths that sign in or out, take uploads or answer a file: always answered afresh.
+/// Paths that sign in or out, take uploads, show a running import or answer a file: always
+/// answered afresh.
 fn cacheable(path: &str) -> bool {
     !(path.starts_with("/login")
         || path.starts_with("/logout")
         || path.starts_with("/attachments/")
         || path.starts_with("/locate/import")
+        || path.starts_with("/enterprises/import")
         || path.ends_with(".xlsx")
         || path.ends_with(".docx"))
 }

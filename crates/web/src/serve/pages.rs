@@ -38,6 +38,8 @@ struct ListTemplate {
     /// The search as URL parameters without the page (`&q=…`).
     params: String,
     town_user: bool,
+    /// Whether the user may import the registry (the office).
+    can_import: bool,
 }
 
 fn choice(value: String, label: &str, current: Option<&str>) -> Choice {
@@ -127,6 +129,7 @@ pub async fn list(
         has_more: page.has_more,
         params,
         town_user,
+        can_import: workflow::claim::require_office(&user.principal).is_ok(),
     }
     .render()
     .map_err(AppError::from)?;
