@@ -571,9 +571,46 @@ pub fn generate(data: &DemoData) -> Result<DemoFirms, DemoError> {
             });
         }
     }
+    report_small_firms(&mut firms)?;
     let mut out = DemoFirms { firms };
     out.calibrate(&reported_growth()?);
     Ok(out)
+}
+
+/// How many below-line industrial firms report their revenue (from tax records), the ones the
+/// 小升规 watch list reads.
+const SMALL_REPORTING: usize = 120;
+
+/// Gives the first [`SMALL_REPORTING`] below-line industrial firms revenue figures (no output
+/// value: they are not in the 规上工业 panel) at annual levels of 600–1,950 万元, so that the
+/// ones growing towards 2,000 万元 show up as 小升规 candidates. A second generator keeps every
+/// other demo firm as it was.
+fn report_small_firms(firms: &mut [DemoFirm]) -> Result<(), DemoError> {
+    let mut g = Gen {
+        rng: StdRng::seed_from_u64(SEED ^ 0x0051_2025),
+        usccs: HashSet::new(),
+        names: HashSet::new(),
+        classes: HashMap::new(),
+    };
+    let mut n = 0;
+    for f in firms.iter_mut() {
+        if n == SMALL_REPORTING {
+            break;
+        }
+        if f.own || f.above_scale || f.plan.is_some() {
+            continue;
+        }
+        let class = domain::industry::class(f.class).map_err(invalid)?;
+        if enterprise::scale_line(&class).map(|l| l.kind) != Some(ScaleKind::Industry) {
+            continue;
+        }
+        let level = g.rng.gen_range(600.0..1_950.0);
+        let mut plan = g.plan(Series::Revenue, level, 2023, false);
+        plan.employees = f.employees as f64;
+        f.plan = Some(plan);
+        n += 1;
+    }
+    Ok(())
 }
 
 /// The demo's reported 规上工业增加值 growth (1–2 月 … 1–9 月 of 2025), %.
