@@ -342,7 +342,7 @@ mod tests {
         ];
         let s = rank(&need(1, "2929", "管"), &offers, 0);
         let ids: Vec<i64> = s.iter().map(|x| x.firm_id).collect();
-        let mut by_name = vec![("乙", 20), ("甲", 21), ("甲", 22)];
+        let mut by_name = [("乙", 20), ("甲", 21), ("甲", 22)];
         by_name.sort();
         assert_eq!(ids, by_name.iter().map(|x| x.1).collect::<Vec<_>>());
     }

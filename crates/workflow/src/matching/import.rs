@@ -150,7 +150,7 @@ pub async fn import_offers(
                 .map(cell_text)
                 .unwrap_or_default()
         };
-        if spec.iter().all(|(_, en, _)| get(*en).is_empty()) {
+        if spec.iter().all(|(_, en, _)| get(en).is_empty()) {
             continue;
         }
         let mut bad =
