@@ -59,7 +59,11 @@ test('the office introduces a need to a local supplier and records the deal', as
   assert.equal(await again.locator('input[name=amount_wan]').inputValue(), '三十万');
   await again.locator('input[name=amount_wan]').fill('42.5');
   await again.locator('button:text-is("记录成交")').click();
-  await page.waitForLoadState('networkidle');
+  await page
+    .locator('#introductions tr', { hasText: '42.5 万元' })
+    .first()
+    .waitFor({ timeout: 15_000 })
+    .catch(async () => assert.fail(await page.locator('main').innerText()));
   const done = await page.locator('#introductions tr', { hasText: '组织双方见面' }).first().innerText();
   assert.ok(done.includes('42.5 万元'), done);
   await page.screenshot({ path: path.join(SHOT_DIR, 'matching.png'), fullPage: false });
