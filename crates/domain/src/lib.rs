@@ -15,6 +15,7 @@ pub mod decimal;
 pub mod enterprise;
 pub mod indicator;
 pub mod industry;
+pub mod matching;
 pub mod money;
 pub mod observed;
 pub mod period;

@@ -552,6 +552,7 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     )
     .await?;
     crate::demo_policies::load(store, &rc).await?;
+    crate::demo_matching::load(store, &rc).await?;
     Ok(data)
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_extra;
 pub mod demo_firms;
+pub mod demo_matching;
 pub mod demo_policies;
 pub mod demo_projects;
 pub mod demo_serve;
@@ -255,6 +256,28 @@ pub enum ImportCommand {
         file: PathBuf,
         #[arg(long)]
         region: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Firms' products (供需对接) of a region (.xlsx or .csv, UTF-8 or GBK): 统一社会信用代码,
+    /// 企业名称,产品名称,行业代码,关键词; a firm's product of the same name is updated; all or nothing.
+    Products {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Firms' needs bought from outside the county (.xlsx or .csv): 统一社会信用代码,企业名称,
+    /// 需求名称,行业代码,关键词,年采购额（万元）; all or nothing.
+    Needs {
+        file: PathBuf,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -865,6 +888,38 @@ async fn import_command(command: ImportCommand) -> Result<(), CliError> {
             .await?;
             println!("导入成功：{n} 项政策");
         }
+        ImportCommand::Products {
+            file,
+            region,
+            dry_run,
+            db,
+        } => {
+            import_offers(
+                &actor,
+                store::matching::OfferKind::Product,
+                &file,
+                region,
+                dry_run,
+                &db.db,
+            )
+            .await?
+        }
+        ImportCommand::Needs {
+            file,
+            region,
+            dry_run,
+            db,
+        } => {
+            import_offers(
+                &actor,
+                store::matching::OfferKind::Need,
+                &file,
+                region,
+                dry_run,
+                &db.db,
+            )
+            .await?
+        }
         ImportCommand::Observations {
             file,
             region,
@@ -899,6 +954,54 @@ fn registry_file_limits() -> io::ReadLimits {
         max_cells: 100_000_000,
         ..io::ReadLimits::default()
     }
+}
+
+/// `econops import products|needs`: as the system administrator, through the same workflow
+/// call as the `/matching` page.
+async fn import_offers(
+    actor: &Actor,
+    kind: store::matching::OfferKind,
+    file: &std::path::Path,
+    region: String,
+    dry_run: bool,
+    db: &str,
+) -> Result<(), CliError> {
+    let bytes = std::fs::read(file)?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let store = Store::open(db).await?;
+    let system = domain::Principal {
+        user_id: 0,
+        username: "cli".into(),
+        role: domain::Role::Admin,
+        person_id: None,
+        department_id: None,
+        town_id: None,
+    };
+    let s = workflow::matching::import_offers(
+        &store,
+        workflow::claim::Caller {
+            principal: &system,
+            actor,
+        },
+        &workflow::matching::ImportOffers {
+            kind,
+            region,
+            file_name,
+            write: !dry_run,
+        },
+        bytes,
+    )
+    .await?;
+    if s.written {
+        println!("导入成功：{}", s.message);
+    } else {
+        println!("检查通过（未写入）：{}", s.message);
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn import_enterprises(

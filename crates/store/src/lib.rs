@@ -17,6 +17,7 @@ pub mod firm_figures;
 mod firm_flags;
 pub mod land;
 pub mod locate;
+pub mod matching;
 mod migrate;
 pub mod name_index;
 pub mod nullable;

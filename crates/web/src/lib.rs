@@ -18,6 +18,7 @@ mod json;
 mod land;
 mod layout;
 mod locate;
+mod matching;
 mod page_cache;
 mod policies;
 mod requests;
@@ -220,6 +221,17 @@ impl App {
                 post(policies::pages::import)
                     .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
             )
+            .route("/matching", get(matching::pages::board))
+            .route("/matching/introductions", post(matching::pages::introduce))
+            .route(
+                "/matching/introductions/{id}/deal",
+                post(matching::pages::deal),
+            )
+            .route(
+                "/matching/import",
+                post(matching::pages::import)
+                    .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+            )
             .route("/policies/new", get(policies::pages::new_form))
             .route("/policies/{id}", get(policies::pages::detail))
             .route(
@@ -376,6 +388,19 @@ impl App {
                 "/api/v1/policies/{id}/eligible",
                 get(policies::api::eligible),
             )
+            .route(
+                "/api/v1/enterprises/{uscc}/needs",
+                get(matching::api::firm_needs),
+            )
+            .route(
+                "/api/v1/matching/introductions",
+                post(matching::api::introduce),
+            )
+            .route(
+                "/api/v1/matching/introductions/{id}/deal",
+                post(matching::api::deal),
+            )
+            .route("/api/v1/matching/unmatched", get(matching::api::unmatched))
             .route("/api/{*rest}", axum::routing::any(json::not_found));
         // The firms' own request pages: no session, so outside the page cache.
         let firm = Router::new()

@@ -13,6 +13,7 @@ pub mod home;
 pub mod imports;
 pub mod land;
 pub mod locate;
+pub mod matching;
 pub mod policies;
 pub mod requests;
 pub mod search;

@@ -153,6 +153,8 @@ struct FileTemplate {
     /// Policies the firm meets and has not been pushed; the pushes it has received.
     policies: Vec<workflow::policies::FirmPolicy>,
     received: Vec<store::policies::Push>,
+    /// Products and needs with suggested local suppliers (供需对接).
+    matching: workflow::matching::FirmMatching,
 }
 
 impl FileTemplate {
@@ -209,8 +211,10 @@ pub(crate) async fn firm_html(
     let chart = crate::layout::chart_json(&f.figures);
     let (policies, received) =
         workflow::policies::for_firm(&state.store, &user.principal, &f.region_code, f.id).await?;
+    let matching = workflow::matching::for_firm(&state.store, &user.principal, uscc).await?;
     Ok(FileTemplate {
         layout: Layout::new(&f.firm.name.clone(), "serve", user, ctx),
+        matching,
         f,
         chart,
         policies,
