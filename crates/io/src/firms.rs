@@ -63,6 +63,15 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+/// The Chinese header of a registry column (`uscc` → 统一社会信用代码), for people reading
+/// an error list; `None` for a name that is not a registry column.
+pub fn column_label(name: &str) -> Option<&'static str> {
+    COLUMNS
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.aliases.first().copied())
+}
+
 /// One checked row of the registry file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirmImportRow {

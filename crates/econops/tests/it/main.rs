@@ -20,6 +20,7 @@ mod hardening_upload;
 mod home;
 mod land;
 mod locate;
+mod matching;
 mod page_cache;
 mod plausible;
 mod policies;

@@ -6,7 +6,7 @@
 //! the page; the import all or nothing with every bad cell by row and column; and two identical
 //! introductions at once making one.
 
-mod support;
+use crate::support;
 
 use domain::Principal;
 use reqwest::StatusCode;

@@ -154,7 +154,8 @@ async fn a_bad_file_is_refused_with_its_cells_and_nothing_written(dialect: Diale
     let html = finished(&office, &job).await;
     assert!(html.contains("导入被拒绝，未写入任何数据"), "{html}");
     assert!(
-        html.contains("<td class=\"num\">3</td><td>uscc</td>") || html.contains("校验位"),
+        html.contains("<td class=\"num\">3</td><td>统一社会信用代码</td>")
+            && html.contains("校验位"),
         "the row and the reason: {html}"
     );
     let after = (

@@ -323,7 +323,18 @@ pub async fn upload(
         ));
         let outcome = match result {
             Ok(summary) => Outcome::Done(summary),
-            Err(workflow::Error::Rejected(errors)) => Outcome::Rejected(errors.0),
+            Err(workflow::Error::Rejected(errors)) => Outcome::Rejected(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|mut e| {
+                        if let Some(label) = io::firms::column_label(&e.column) {
+                            e.column = label.to_string();
+                        }
+                        e
+                    })
+                    .collect(),
+            ),
             Err(other) => {
                 let e = AppError::from(other);
                 e.log();
