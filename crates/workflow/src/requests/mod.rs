@@ -264,12 +264,9 @@ pub async fn raise(
     }
     let c = content(&cmd.category, &cmd.title, &cmd.description)?;
     let firm = find_firm(store, &cmd.region, &cmd.firm).await?;
-    if !request::can_raise(p, firm.town_id) {
+    if !request::can_raise(p, firm.town_id, firm.service_manager_id) {
         return Err(Error::NotFound(describe(&cmd.firm)));
     }
-    let manager = (p.role == domain::Role::ServiceManager)
-        .then_some(p.person_id)
-        .flatten();
     store_request(
         store,
         caller.actor,
@@ -279,7 +276,7 @@ pub async fn raise(
         c,
         Channel::Staff,
         Some(p.user_id),
-        manager,
+        firm.service_manager_id,
         None,
     )
     .await
@@ -564,6 +561,16 @@ pub async fn escalate(store: &Store, region: &str) -> Result<usize> {
             n += 1;
         }
         tx.commit().await?;
+    }
+    Ok(n)
+}
+
+/// Escalates the late requests of every region (the server's background sweep, so that no page
+/// view has to take the write lock for it). Returns how many were escalated.
+pub async fn escalate_all(store: &Store) -> Result<usize> {
+    let mut n = 0;
+    for region in store.list_regions().await? {
+        n += escalate(store, &region.code).await?;
     }
     Ok(n)
 }
