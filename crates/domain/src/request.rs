@@ -357,7 +357,7 @@ pub fn transition(
     if !allowed {
         return Err(Refusal::Role(match action {
             Action::ApproveExtension | Action::RefuseExtension => "延期只能由经济运行办公室批准",
-            Action::Confirm(_) => "只有企业本身、其服务专员或经济运行办公室可以确认评价",
+            Action::Confirm(_) => "只有企业本身、其服务经理人或经济运行办公室可以确认评价",
             _ => "只有诉求承办部门或经济运行办公室可以办理",
         }));
     }

@@ -91,7 +91,7 @@ fn refused(e: workflow::Error) -> Result<Response, AppError> {
     Ok(match e {
         workflow::Error::NotFound(_) => closed(
             StatusCode::NOT_FOUND,
-            "链接无效：请核对地址，或联系您的企业服务专员重新获取".into(),
+            "链接无效：请核对地址，或联系您的企业服务经理人重新获取".into(),
         ),
         workflow::Error::Conflict(m) if m.contains("过期") => closed(StatusCode::GONE, m),
         other => return Err(other.into()),

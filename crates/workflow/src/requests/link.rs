@@ -66,7 +66,7 @@ fn closed(store: &Store, link: Option<store::requests::Link>) -> Result<store::r
     let link = link.ok_or_else(|| Error::NotFound("该链接".into()))?;
     if link.expires_at <= store::timestamp(store.now()) {
         return Err(Error::Conflict(format!(
-            "该链接已于 {} 过期，请联系您的企业服务专员重新获取",
+            "该链接已于 {} 过期，请联系您的企业服务经理人重新获取",
             link.expires_at
                 .get(..10)
                 .unwrap_or(link.expires_at.as_str())
