@@ -283,7 +283,8 @@ async fn every_role_against_reads_and_steps(dialect: Dialect) {
         .expect("user")
         .principal()
         .person_id;
-    let serves = |f: &store::reference::Enterprise| manager.is_some() && f.service_manager_id == manager;
+    let serves =
+        |f: &store::reference::Enterprise| manager.is_some() && f.service_manager_id == manager;
     // Reads: the page and the list, per role.
     for (user, sees_a, sees_b) in [
         ("admin", true, true),

@@ -6,10 +6,14 @@
 //! measures per department, town and manager come from `analytics::requests`. Pages, API and
 //! demo all call these functions.
 
+mod history;
 mod link;
 mod measures;
 
+pub use history::{load_history, PastRequest, PastStep};
+
 pub use link::{confirm_by_link, make_link, open_link, submit_by_link, LinkView, MadeLink};
+pub(crate) use measures::measures_all;
 pub use measures::{common_problems, measures, CommonProblem, Grouping, MeasureRow};
 
 use domain::period::{format_date, parse_date};
@@ -259,7 +263,7 @@ pub async fn raise(
             | domain::Role::Town
     ) {
         return Err(Error::Forbidden(
-            "诉求由企业服务专员、经济运行办公室或企业所在镇街代为提出".into(),
+            "诉求由企业服务经理人、经济运行办公室或企业所在镇街代为提出".into(),
         ));
     }
     let c = content(&cmd.category, &cmd.title, &cmd.description)?;
