@@ -1,16 +1,21 @@
 //! The ranking (赛马) of departments and towns, each kind ranked on its own. A unit's score
-//! weighs two parts, each on 0–100:
+//! weighs up to three parts, each on 0–100:
 //!
 //! - timeliness (时效): the share of its due tasks accepted on time, in %, less
 //!   `overdue_day_points` for each day its due tasks ran late on average (floored at 0);
 //! - results (成效): the mean over its targets of completion against 序时进度, each capped at
-//!   100 (a target ahead of time counts as fully on track).
+//!   100 (a target ahead of time counts as fully on track);
+//! - requests (诉求): the mean of those of its requests' shares that are decided — accepted on
+//!   time, resolved on time, and rated 满意 or 基本满意 (`crate::requests`, as on the measures
+//!   page): a department for the requests routed to it, a town for those of its firms.
 //!
-//! score = (w_t × timeliness + w_r × results) / (w_t + w_r); a unit without a target that has
-//! a completion is scored on timeliness alone. A task is due when it was accepted (done) or
-//! its deadline in force has passed; cancelled tasks and tasks still within their deadline
-//! (or waiting for acceptance) do not count. A unit with no due task is listed as such
-//! (无到期任务) and not ranked, never at 0. Ties go to fewer overdue days, then to the name.
+//! score = (w_t × timeliness + w_r × results + w_q × requests) / (w_t + w_r + w_q), where a part
+//! the unit lacks (no target with a completion; no request with a decided share) leaves the sum
+//! together with its weight: a unit without requests is scored on the other parts exactly as
+//! before the requests part existed. A task is due when it was accepted (done) or its deadline
+//! in force has passed; cancelled tasks and tasks still within their deadline (or waiting for
+//! acceptance) do not count. A unit with no due task is listed as such (无到期任务) and not
+//! ranked, never at 0, whatever its requests. Ties go to fewer overdue days, then to the name.
 
 use serde::Serialize;
 
@@ -40,6 +45,8 @@ pub struct RankingWeights {
     pub results: f64,
     /// Points of timeliness lost per day of mean lateness of the due tasks.
     pub overdue_day_points: f64,
+    /// Weight of requests (诉求), for the units that have some.
+    pub requests: f64,
 }
 
 impl Default for RankingWeights {
@@ -48,6 +55,7 @@ impl Default for RankingWeights {
             timeliness: 0.6,
             results: 0.4,
             overdue_day_points: 1.0,
+            requests: 0.2,
         }
     }
 }
@@ -58,6 +66,9 @@ impl RankingWeights {
         let ok = |x: f64| x.is_finite() && x >= 0.0;
         if !ok(self.timeliness) || !ok(self.results) || self.timeliness + self.results <= 0.0 {
             return Err("weights must be finite, not negative, and not both zero");
+        }
+        if !ok(self.requests) {
+            return Err("the requests weight must be finite and not negative");
         }
         if !ok(self.overdue_day_points) || self.overdue_day_points > 100.0 {
             return Err("overdue_day_points must lie between 0 and 100");
@@ -100,6 +111,56 @@ pub struct UnitTarget {
     pub ratio: f64,
 }
 
+/// The requests (诉求) of one unit, as the measures count them (`crate::requests::Measures`).
+#[derive(Debug, Clone)]
+pub struct UnitRequests {
+    pub kind: UnitKind,
+    pub unit_id: i64,
+    pub name: String,
+    pub received: u32,
+    /// Accepted on time, of the decided acceptances, in %.
+    pub accepted_on_time_pct: Option<f64>,
+    /// Resolved on time, of the decided resolutions, in %.
+    pub resolved_on_time_pct: Option<f64>,
+    /// 满意 and 基本满意, of the ratings, in %.
+    pub satisfaction_pct: Option<f64>,
+}
+
+impl UnitRequests {
+    /// The unit's requests from its measures.
+    pub fn from_measures(
+        kind: UnitKind,
+        unit_id: i64,
+        name: &str,
+        m: &crate::requests::Measures,
+    ) -> Self {
+        Self {
+            kind,
+            unit_id,
+            name: name.to_string(),
+            received: m.received,
+            accepted_on_time_pct: m.accepted_on_time_pct,
+            resolved_on_time_pct: m.resolved_on_time_pct,
+            satisfaction_pct: m.satisfaction_pct,
+        }
+    }
+
+    /// The requests part, 0–100: the mean of the decided shares; None when none is decided.
+    pub fn points(&self) -> Option<f64> {
+        let shares: Vec<f64> = [
+            self.accepted_on_time_pct,
+            self.resolved_on_time_pct,
+            self.satisfaction_pct,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|x| x.is_finite())
+        .collect();
+        (!shares.is_empty())
+            .then(|| (shares.iter().sum::<f64>() / shares.len() as f64).clamp(0.0, 100.0))
+    }
+}
+
 /// One line of the ranking, with its parts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RankRow {
@@ -126,6 +187,10 @@ pub struct RankRow {
     pub targets: i64,
     /// Results part, 0–100; None without such a target.
     pub results: Option<f64>,
+    /// Requests received (诉求件数).
+    pub requests_received: i64,
+    /// Requests part, 0–100; None without a request whose share is decided.
+    pub requests: Option<f64>,
     /// The score, 0–100; None when not ranked (no due task).
     pub score: Option<f64>,
     /// 1-based place among its kind; None when not ranked.
@@ -156,6 +221,8 @@ fn row(kind: UnitKind, unit_id: i64, name: &str) -> RankRow {
         timeliness: None,
         targets: 0,
         results: None,
+        requests_received: 0,
+        requests: None,
         score: None,
         rank: None,
     }
@@ -172,10 +239,11 @@ fn find<'a>(rows: &'a mut Vec<RankRow>, kind: UnitKind, id: i64, name: &str) -> 
     &mut rows[i]
 }
 
-/// Ranks the units of `tasks` and `targets` under `weights`.
+/// Ranks the units of `tasks`, `targets` and `requests` under `weights`.
 pub fn rank(
     tasks: impl IntoIterator<Item = RankedTask>,
     targets: impl IntoIterator<Item = UnitTarget>,
+    requests: impl IntoIterator<Item = UnitRequests>,
     weights: &RankingWeights,
 ) -> Ranking {
     let mut rows: Vec<RankRow> = Vec::new();
@@ -216,6 +284,11 @@ pub fn rank(
             None => ratio_sums.push((t.kind, t.unit_id, t.ratio.clamp(0.0, 1.0))),
         }
     }
+    for q in requests {
+        let r = find(&mut rows, q.kind, q.unit_id, &q.name);
+        r.requests_received += i64::from(q.received);
+        r.requests = q.points();
+    }
     for r in &mut rows {
         if r.due > 0 {
             let rate = r.done_on_time as f64 / r.due as f64 * 100.0;
@@ -230,12 +303,23 @@ pub fn rank(
                 .map_or(0.0, |s| s.2);
             r.results = Some(sum / r.targets as f64 * 100.0);
         }
-        r.score = r.timeliness.map(|t| match r.results {
-            Some(res) => {
-                (weights.timeliness * t + weights.results * res)
-                    / (weights.timeliness + weights.results)
+        r.score = r.timeliness.map(|t| {
+            let mut sum = weights.timeliness * t;
+            let mut weight = weights.timeliness;
+            let mut other = false;
+            for (part, w) in [(r.results, weights.results), (r.requests, weights.requests)] {
+                if let (Some(p), true) = (part, w > 0.0) {
+                    sum += w * p;
+                    weight += w;
+                    other = true;
+                }
             }
-            None => t,
+            // No other part (or only parts weighted 0): the score is timeliness itself.
+            if other && weight > 0.0 {
+                sum / weight
+            } else {
+                t
+            }
         });
     }
     let (mut departments, mut towns): (Vec<RankRow>, Vec<RankRow>) = rows
@@ -301,6 +385,7 @@ mod tests {
                 t(Town, 8, "洋河", Running),
             ],
             [],
+            [],
             &RankingWeights::default(),
         );
         let names: Vec<&str> = r.departments.iter().map(|x| x.name.as_str()).collect();
@@ -329,6 +414,7 @@ mod tests {
             timeliness: 0.5,
             results: 0.5,
             overdue_day_points: 0.0,
+            requests: 0.0,
         };
         let r = rank(
             [
@@ -341,6 +427,7 @@ mod tests {
                 target(Town, 2, "乙", 0.9),
                 target(Town, 3, "丙", 1.0),
             ],
+            [],
             &w,
         );
         let a = r.towns.iter().find(|x| x.name == "甲").expect("甲");
@@ -362,6 +449,7 @@ mod tests {
                 t(Town, 2, "乙", Late { days: 3 }),
             ],
             [],
+            [],
             &RankingWeights {
                 overdue_day_points: 0.0,
                 ..RankingWeights::default()
@@ -374,6 +462,7 @@ mod tests {
             timeliness: 0.0,
             results: 0.0,
             overdue_day_points: 1.0,
+            requests: 1.0,
         };
         assert!(zero.check().is_err());
         let neg = RankingWeights {
@@ -381,5 +470,124 @@ mod tests {
             ..RankingWeights::default()
         };
         assert!(neg.check().is_err());
+        let neg = RankingWeights {
+            requests: -0.1,
+            ..RankingWeights::default()
+        };
+        assert!(neg.check().is_err());
+        let nan = RankingWeights {
+            requests: f64::NAN,
+            ..RankingWeights::default()
+        };
+        assert!(nan.check().is_err());
+    }
+
+    fn q(kind: UnitKind, id: i64, name: &str, shares: [Option<f64>; 3]) -> UnitRequests {
+        UnitRequests {
+            kind,
+            unit_id: id,
+            name: name.into(),
+            received: 4,
+            accepted_on_time_pct: shares[0],
+            resolved_on_time_pct: shares[1],
+            satisfaction_pct: shares[2],
+        }
+    }
+
+    #[test]
+    fn requests_weigh_in_only_for_units_that_have_them() {
+        let w = RankingWeights {
+            timeliness: 0.6,
+            results: 0.4,
+            overdue_day_points: 0.0,
+            requests: 0.2,
+        };
+        let tasks = || {
+            [
+                t(Department, 1, "工信局", Done { late_days: 0 }),
+                t(Department, 1, "工信局", Late { days: 2 }),
+                t(Department, 2, "商务局", Done { late_days: 0 }),
+                t(Town, 9, "胶西", Done { late_days: 0 }),
+            ]
+        };
+        let targets = || [target(Department, 1, "工信局", 0.8)];
+        let without = rank(tasks(), targets(), [], &w);
+        let with = rank(
+            tasks(),
+            targets(),
+            [
+                // 100 % accepted on time, 50 % resolved on time, 90 % satisfied: 80 points.
+                q(
+                    Department,
+                    1,
+                    "工信局",
+                    [Some(100.0), Some(50.0), Some(90.0)],
+                ),
+                // Nothing decided yet: no part, scored as before.
+                q(Department, 2, "商务局", [None, None, None]),
+                // Only acceptances decided: that share alone.
+                q(Town, 9, "胶西", [Some(40.0), None, None]),
+                // Requests but no due task: listed, not ranked.
+                q(Town, 8, "洋河", [Some(100.0), Some(100.0), Some(100.0)]),
+            ],
+            &w,
+        );
+        let gx = |r: &Ranking| {
+            r.departments
+                .iter()
+                .find(|x| x.unit_id == 1)
+                .cloned()
+                .expect("1")
+        };
+        // Without requests: (0.6 × 50 + 0.4 × 80) / 1.0 = 62.
+        assert!((gx(&without).score.expect("s") - 62.0).abs() < 1e-9);
+        assert_eq!(gx(&without).requests, None);
+        // With them: (0.6 × 50 + 0.4 × 80 + 0.2 × 80) / 1.2 = 65.
+        assert_eq!(gx(&with).requests, Some(80.0));
+        assert_eq!(gx(&with).requests_received, 4);
+        assert!((gx(&with).score.expect("s") - 65.0).abs() < 1e-9);
+        let sw = |r: &Ranking| {
+            r.departments
+                .iter()
+                .find(|x| x.unit_id == 2)
+                .cloned()
+                .expect("2")
+        };
+        assert_eq!(sw(&with).requests, None);
+        assert_eq!(
+            sw(&with).score,
+            sw(&without).score,
+            "no decided request: unchanged"
+        );
+        assert_eq!(sw(&with).requests_received, 4, "still counted as received");
+        let jx = with.towns.iter().find(|x| x.unit_id == 9).expect("胶西");
+        // (0.6 × 100 + 0.2 × 40) / 0.8 = 85.
+        assert!((jx.score.expect("s") - 85.0).abs() < 1e-9);
+        let yh = with.towns.iter().find(|x| x.unit_id == 8).expect("洋河");
+        assert_eq!((yh.requests, yh.score, yh.rank), (Some(100.0), None, None));
+        // A zero weight leaves every score as without requests.
+        let zero = rank(
+            tasks(),
+            targets(),
+            [q(
+                Department,
+                1,
+                "工信局",
+                [Some(0.0), Some(0.0), Some(0.0)],
+            )],
+            &RankingWeights { requests: 0.0, ..w },
+        );
+        assert_eq!(gx(&zero).score, gx(&without).score);
+    }
+
+    #[test]
+    fn the_requests_part_is_the_mean_of_the_decided_shares() {
+        let x = q(Town, 1, "甲", [Some(100.0), None, Some(50.0)]);
+        assert_eq!(x.points(), Some(75.0));
+        assert_eq!(q(Town, 1, "甲", [None, None, None]).points(), None);
+        assert_eq!(
+            q(Town, 1, "甲", [Some(f64::NAN), Some(20.0), None]).points(),
+            Some(20.0)
+        );
     }
 }

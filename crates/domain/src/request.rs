@@ -286,7 +286,7 @@ pub struct RequestFacts {
     /// The department it is routed to; `None`: the office handles it.
     pub department_id: Option<i64>,
     pub town_id: Option<i64>,
-    /// The service manager who answers for it (raised it, or made the firm's link).
+    /// The service manager who answers for it (the firm's, when it was raised).
     pub manager_person_id: Option<i64>,
 }
 
@@ -301,18 +301,20 @@ pub fn can_read(p: &Principal, f: &RequestFacts) -> bool {
     }
 }
 
-/// Whether `p` may raise a request for a firm in `town_id`.
-pub fn can_raise(p: &Principal, town_id: Option<i64>) -> bool {
+/// Whether `p` may raise a request for a firm in `town_id` whose service manager is `manager`
+/// (the office: any firm; a town: its firms; a service manager: the firms assigned to him).
+pub fn can_raise(p: &Principal, town_id: Option<i64>, manager: Option<i64>) -> bool {
     match p.role {
-        Role::Admin | Role::Office | Role::ServiceManager => true,
+        Role::Admin | Role::Office => true,
         Role::Town => p.town_id.is_some() && town_id == p.town_id,
+        Role::ServiceManager => p.person_id.is_some() && manager == p.person_id,
         _ => false,
     }
 }
 
-/// Whether `p` may make links for firms in `town_id` (those who may raise requests for them).
-pub fn can_make_link(p: &Principal, town_id: Option<i64>) -> bool {
-    can_raise(p, town_id)
+/// Whether `p` may make links for such a firm (those who may raise requests for it).
+pub fn can_make_link(p: &Principal, town_id: Option<i64>, manager: Option<i64>) -> bool {
+    can_raise(p, town_id, manager)
 }
 
 /// The state after `action`, or why it is refused (for the user: who may, or why not now).
@@ -355,7 +357,7 @@ pub fn transition(
     if !allowed {
         return Err(Refusal::Role(match action {
             Action::ApproveExtension | Action::RefuseExtension => "延期只能由经济运行办公室批准",
-            Action::Confirm(_) => "只有企业本身、其服务专员或经济运行办公室可以确认评价",
+            Action::Confirm(_) => "只有企业本身、其服务经理人或经济运行办公室可以确认评价",
             _ => "只有诉求承办部门或经济运行办公室可以办理",
         }));
     }
@@ -446,6 +448,33 @@ mod tests {
             town_id: Some(3),
             manager_person_id: Some(9),
         }
+    }
+
+    #[test]
+    fn a_service_manager_raises_for_his_own_firms_only() {
+        let sm = who(Role::ServiceManager, None, Some(9));
+        assert!(can_raise(&sm, Some(3), Some(9)));
+        assert!(!can_raise(&sm, Some(3), Some(8)), "another manager's firm");
+        assert!(!can_raise(&sm, Some(3), None), "a firm without a manager");
+        assert!(!can_raise(
+            &who(Role::ServiceManager, None, None),
+            None,
+            None
+        ));
+        assert!(can_raise(&who(Role::Office, None, None), None, None));
+        let mut town = who(Role::Town, None, None);
+        town.town_id = Some(3);
+        assert!(can_raise(&town, Some(3), None) && !can_raise(&town, Some(4), None));
+        for r in [Role::Leader, Role::Viewer, Role::Department] {
+            assert!(
+                !can_raise(&who(r, Some(7), Some(9)), Some(3), Some(9)),
+                "{r:?}"
+            );
+        }
+        assert_eq!(
+            can_make_link(&sm, Some(3), Some(8)),
+            can_raise(&sm, Some(3), Some(8))
+        );
     }
 
     #[test]

@@ -140,6 +140,7 @@ pub struct RankingSection {
     pub timeliness_weight: f64,
     pub results_weight: f64,
     pub overdue_day_points: f64,
+    pub requests_weight: f64,
 }
 
 impl Default for RankingSection {
@@ -149,6 +150,7 @@ impl Default for RankingSection {
             timeliness_weight: d.timeliness,
             results_weight: d.results,
             overdue_day_points: d.overdue_day_points,
+            requests_weight: d.requests,
         }
     }
 }
@@ -298,6 +300,11 @@ const DOCS: &[(&str, &str)] = &[
         "ranking.overdue_day_points",
         "Timeliness points lost per day of mean lateness of the due tasks, 0–100.",
     ),
+    (
+        "ranking.requests_weight",
+        "Weight of requests (诉求: the mean of the shares accepted on time, resolved on time and\n\
+         rated 满意 or 基本满意), 0–100; a unit without requests is scored on the other parts only.",
+    ),
     ("projects", "Projects (打项目)."),
     (
         "projects.stall_watch_days",
@@ -410,7 +417,7 @@ const DOCS: &[(&str, &str)] = &[
         "requests.link_per_ip_per_minute",
         "Link pages and submissions accepted per client address and minute.",
     ),
-    ("service", "Enterprise service (企业服务专员): visits by firm class, bulk assignment."),
+    ("service", "Enterprise service (企业服务经理人): visits by firm class, bulk assignment."),
     ("service.key_months", "Visit key firms (链主, listed) every this many months."),
     ("service.above_scale_months", "Visit other above-scale firms every this many months."),
     ("service.other_months", "Visit other served firms every this many months (0: no cadence)."),
@@ -551,6 +558,7 @@ impl Settings {
             0.0,
             100.0,
         )?;
+        float_in("ranking.requests_weight", r.requests_weight, 0.0, 100.0)?;
         if r.timeliness_weight + r.results_weight <= 0.0 {
             return Err(range(
                 "ranking.results_weight",
@@ -663,6 +671,7 @@ impl Settings {
                     timeliness: ranking.timeliness_weight,
                     results: ranking.results_weight,
                     overdue_day_points: ranking.overdue_day_points,
+                    requests: ranking.requests_weight,
                 },
                 requests,
                 service,

@@ -540,6 +540,7 @@ pub async fn load(store: &Store) -> Result<DemoData, DemoError> {
     crate::demo_projects::load(store, &data, &rc).await?;
     crate::demo_firms::load(store, &data, &rc).await?;
     crate::demo_service::load(store, &rc, store.now().date()).await?;
+    crate::demo_requests::load(store, &rc).await?;
     // The firms' figures go in through the figures import, which also draws the watch lists
     // and tells each firm's town and service manager.
     let figures = crate::demo_firms::firm_figures_csv(&data)?;

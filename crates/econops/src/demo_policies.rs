@@ -213,7 +213,7 @@ pub async fn load(store: &Store, region: &str) -> Result<(), DemoError> {
                 caller(),
                 *id,
                 &FirmRef::Id(f.id),
-                "服务专员上门宣讲并送达政策",
+                "服务经理人上门宣讲并送达政策",
             )
             .await?;
             if first {

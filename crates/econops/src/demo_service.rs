@@ -39,15 +39,20 @@ pub async fn load(store: &Store, region: &str, today: Date) -> Result<(), DemoEr
     let towns = store.towns(region).await?;
     let mut rng = Mix(0x5EED_0012);
     let mut tx = store.begin_write().await?;
+    let mut taken = std::collections::HashSet::new();
     for t in &towns {
         for i in 0..PER_TOWN {
             // The demo user `manager` names person sm-jiaoxi-1 in the region file.
             let code = format!("sm-{}-{}", t.code, i + 1);
-            let name = format!(
-                "{}{}",
-                SURNAMES[rng.below(SURNAMES.len())],
-                GIVEN[rng.below(GIVEN.len())]
-            );
+            let surname = SURNAMES[rng.below(SURNAMES.len())];
+            let given = rng.below(GIVEN.len());
+            // Names are unique in the region (the measures list managers by name): a name
+            // already taken moves on to the next given name, drawing nothing more.
+            let name = (0..GIVEN.len())
+                .map(|k| format!("{surname}{}", GIVEN[(given + k) % GIVEN.len()]))
+                .find(|n| !taken.contains(n))
+                .unwrap_or_else(|| format!("{surname}{}", GIVEN[given]));
+            taken.insert(name.clone());
             tx.register_service_manager(&actor, region, &code, &name, Some(t.id), true)
                 .await?;
         }

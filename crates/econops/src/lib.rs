@@ -10,6 +10,7 @@ pub mod demo_firms;
 pub mod demo_matching;
 pub mod demo_policies;
 pub mod demo_projects;
+pub mod demo_requests;
 pub mod demo_serve;
 pub mod demo_service;
 pub mod registry_cli;

@@ -24,12 +24,16 @@ pub struct RankLine {
     pub timeliness: Option<f64>,
     /// 0–100.
     pub results: Option<f64>,
+    /// Requests received (诉求件数).
+    pub requests_received: i64,
+    /// Requests part (诉求得分), 0–100.
+    pub requests: Option<f64>,
     /// 0–100.
     pub score: Option<f64>,
 }
 
 /// The column headers of the ranking, the page's and the workbook's.
-pub const RANK_HEADERS: [&str; 14] = [
+pub const RANK_HEADERS: [&str; 16] = [
     "类别",
     "名次",
     "单位",
@@ -43,6 +47,8 @@ pub const RANK_HEADERS: [&str; 14] = [
     "按期完成率",
     "时效得分",
     "成效得分",
+    "诉求件数",
+    "诉求得分",
     "综合得分",
 ];
 
@@ -103,12 +109,18 @@ pub fn ranking_xlsx(
             Some(rate) => sheet.write_number_with_format(r, 10, rate / 100.0, &percent)?,
             None => sheet.write_string(r, 10, "—")?,
         };
-        for (c, v) in [l.timeliness, l.results, l.score].iter().enumerate() {
+        for (col, v) in [
+            (11, l.timeliness),
+            (12, l.results),
+            (14, l.requests),
+            (15, l.score),
+        ] {
             match v {
-                Some(x) => sheet.write_number_with_format(r, 11 + c as u16, *x, &score)?,
-                None => sheet.write_string(r, 11 + c as u16, "—")?,
+                Some(x) => sheet.write_number_with_format(r, col, x, &score)?,
+                None => sheet.write_string(r, col, "—")?,
             };
         }
+        sheet.write_number_with_format(r, 13, l.requests_received as f64, &number)?;
     }
     sheet.set_column_width(1, 10)?;
     sheet.set_column_width(2, 28)?;
@@ -284,6 +296,8 @@ mod tests {
             on_time_rate: Some(75.0),
             timeliness: Some(73.75),
             results: None,
+            requests_received: 6,
+            requests: Some(80.0),
             score: Some(73.75),
         };
         let idle = RankLine {
@@ -312,6 +326,20 @@ mod tests {
                 value: 0.75,
                 percent: true
             }
+        );
+        assert_eq!(
+            (row.cells[13].clone(), row.cells[14].clone()),
+            (
+                Cell::Number {
+                    value: 6.0,
+                    percent: false
+                },
+                Cell::Number {
+                    value: 80.0,
+                    percent: false
+                }
+            ),
+            "诉求件数 and 诉求得分"
         );
         assert!(t.rows.iter().any(|r| r
             .cells

@@ -115,6 +115,10 @@ pub struct Enterprise {
     pub track_id: Option<i64>,
     pub above_scale: i64,
     pub is_sample: i64,
+    /// The firm's service manager (a person), if assigned. Not in the API's JSON (the track
+    /// detail's chain leaders), which is unchanged.
+    #[serde(skip_serializing)]
+    pub service_manager_id: Option<i64>,
 }
 
 /// A responsible leader with the track they answer for.
@@ -759,8 +763,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let chain_leaders = sqlx::query_as::<_, Enterprise>(
-            "SELECT e.id, e.code, e.uscc, e.name, e.town_id, tw.name AS town_name, e.track_id, e.above_scale, e.is_sample \
-             FROM enterprises e JOIN track_chain_leaders c ON c.enterprise_id = e.id \
+            "SELECT e.id, e.code, e.uscc, e.name, e.town_id, tw.name AS town_name, e.track_id, e.above_scale, e.is_sample, \
+             e.service_manager_id FROM enterprises e JOIN track_chain_leaders c ON c.enterprise_id = e.id \
              LEFT JOIN towns tw ON tw.id = e.town_id WHERE c.track_id = $1 ORDER BY e.id",
         )
         .bind(id)
@@ -855,8 +859,8 @@ impl Store {
 
     pub async fn enterprises(&self, region: &str) -> Result<Vec<Enterprise>> {
         Ok(sqlx::query_as::<_, Enterprise>(
-            "SELECT e.id, e.code, e.uscc, e.name, e.town_id, tw.name AS town_name, e.track_id, e.above_scale, e.is_sample \
-             FROM enterprises e LEFT JOIN towns tw ON tw.id = e.town_id WHERE e.region_code = $1 ORDER BY e.id",
+            "SELECT e.id, e.code, e.uscc, e.name, e.town_id, tw.name AS town_name, e.track_id, e.above_scale, e.is_sample, \
+             e.service_manager_id FROM enterprises e LEFT JOIN towns tw ON tw.id = e.town_id WHERE e.region_code = $1 ORDER BY e.id",
         )
         .bind(region)
         .fetch_all(&self.pool)

@@ -350,7 +350,7 @@ impl WriteTx {
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                StoreError::Invalid("诉求引用的企业、部门或服务专员不存在".into())
+                StoreError::Invalid("诉求引用的企业、部门或服务经理人不存在".into())
             }
             _ => e.into(),
         })?;

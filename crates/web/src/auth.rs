@@ -124,13 +124,21 @@ impl LoginLimits {
 /// memory; IPv6 addresses count per /64 (one host usually holds a whole /64). The map is
 /// bounded: past [`Throttle::MAX_ADDRESSES`] expired windows are dropped, and if that is not
 /// enough, all of them.
-pub(crate) struct Throttle {
+pub(crate) struct Throttle<K = IpAddr> {
     limit: u32,
     window: Duration,
-    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    seen: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
-impl Throttle {
+impl Throttle<IpAddr> {
+    /// Counts one attempt from `addr`; `Err(seconds)` when it is over the limit, with the
+    /// seconds until the address's window ends.
+    pub fn hit(&self, addr: IpAddr, now: Instant) -> Result<(), u64> {
+        self.hit_key(throttle_key(addr), now)
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Throttle<K> {
     const MAX_ADDRESSES: usize = 65_536;
 
     pub fn new(limit: u32, window: Duration) -> Self {
@@ -141,13 +149,12 @@ impl Throttle {
         }
     }
 
-    /// Counts one attempt from `addr`; `Err(seconds)` when it is over the limit, with the
-    /// seconds until the address's window ends.
-    pub fn hit(&self, addr: IpAddr, now: Instant) -> Result<(), u64> {
+    /// Counts one attempt under `key` (an address, a link); `Err(seconds)` when it is over the
+    /// limit, with the seconds until the key's window ends.
+    pub fn hit_key(&self, key: K, now: Instant) -> Result<(), u64> {
         if self.limit == 0 {
             return Ok(());
         }
-        let key = throttle_key(addr);
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() >= Self::MAX_ADDRESSES && !seen.contains_key(&key) {
             let window = self.window;
@@ -687,11 +694,11 @@ mod tests {
     fn the_throttle_stays_bounded() {
         let t = Throttle::new(1, Duration::from_secs(60));
         let now = Instant::now();
-        for i in 0..(Throttle::MAX_ADDRESSES as u32 + 10) {
+        for i in 0..(Throttle::<IpAddr>::MAX_ADDRESSES as u32 + 10) {
             let _ = t.hit(IpAddr::V4(Ipv4Addr::from(i)), now);
         }
         let seen = t.seen.lock().map(|m| m.len()).unwrap_or(usize::MAX);
-        assert!(seen <= Throttle::MAX_ADDRESSES, "{seen}");
+        assert!(seen <= Throttle::<IpAddr>::MAX_ADDRESSES, "{seen}");
     }
 
     #[test]

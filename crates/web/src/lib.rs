@@ -436,7 +436,8 @@ impl App {
         let router = self.router();
         // Compress the static assets once, before the first browser asks for them.
         tokio::task::spawn_blocking(assets::warm);
-        // Overdue tasks are marked (and their people notified) even when nobody is looking.
+        // Overdue tasks are marked and late requests escalated (their people notified) even when
+        // nobody is looking.
         let state = self.state.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
@@ -444,6 +445,9 @@ impl App {
                 every.tick().await;
                 if let Err(e) = claim::sweep(&state).await {
                     tracing::warn!(error = %e, "overdue sweep failed");
+                }
+                if let Err(e) = workflow::requests::escalate_all(&state.store).await {
+                    tracing::warn!(error = %e, "late request escalation failed");
                 }
             }
         });

@@ -9,7 +9,7 @@
 //! - The office (办公室): what needs its decision today — overdue tasks, tasks nobody has
 //!   claimed, open shortfalls without a live task, stalled projects — above the city view.
 //!
-//! - A service manager (企业服务专员): his firms, the visits falling due, the open requests
+//! - A service manager (企业服务经理人): his firms, the visits falling due, the open requests
 //!   of his firms.
 //!
 //! Viewers have no desk of their own: their first screen is the city overview, which the web

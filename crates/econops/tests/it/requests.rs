@@ -226,9 +226,9 @@ async fn requests_from_link_to_rating_and_supervision(dialect: Dialect) {
             .unwrap_or_default()
         }
     };
+    // The demo's requests of the department count too: compare with the counts before.
     let m0 = measure(office_p.clone()).await;
-    assert_eq!(m0.closure_pct, Some(0.0));
-    assert_eq!(m0.satisfaction_pct, None);
+    assert!(m0.received > 0 && m0.closed < m0.received, "{m0:?}");
 
     // The firm's link: made by the office on the requests page, shown once.
     let page = office
@@ -275,7 +275,11 @@ async fn requests_from_link_to_rating_and_supervision(dialect: Dialect) {
     assert_eq!(row.reopen_count, 1);
     assert!(row.resolved_on.is_none());
     let m1 = measure(office_p.clone()).await;
-    assert_eq!(m1.satisfaction_pct, Some(0.0));
+    assert_eq!(
+        (m1.rated, m1.satisfied + m1.basic, m1.closed),
+        (m0.rated + 1, m0.satisfied + m0.basic, m0.closed),
+        "不满意 counts as a rating, not as closed"
+    );
     let (s, _) = step(
         &app,
         &dept_t,
@@ -293,8 +297,12 @@ async fn requests_from_link_to_rating_and_supervision(dialect: Dialect) {
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.text().await.expect("html").contains("已确认办结"));
     let m2 = measure(office_p.clone()).await;
-    assert_eq!(m2.closure_pct, Some(100.0));
-    assert_eq!(m2.satisfaction_pct, Some(50.0));
+    assert_eq!(
+        (m2.received, m2.closed, m2.rated, m2.satisfied),
+        (m0.received, m0.closed + 1, m0.rated + 2, m0.satisfied + 1)
+    );
+    assert_ne!(m2.closure_pct, m0.closure_pct);
+    assert_ne!(m2.satisfaction_pct, m1.satisfaction_pct);
     // The department sees its own row only.
     let dept_rows = workflow::requests::measures(
         &app.store,

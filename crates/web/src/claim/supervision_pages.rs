@@ -122,11 +122,13 @@ pub async fn supervision(
 /// The 赛马 formula in words, with the weights in force.
 pub(crate) fn formula(w: &analytics::ranking::RankingWeights) -> String {
     format!(
-        "综合得分 =（{t} × 时效得分 + {r} × 成效得分）÷（{t} + {r}）。时效得分 = 到期任务按期完成率（%）− {d} × 平均逾期天数，最低 0 分；\
-         成效得分 = 本单位各项目标完成进度与序时进度之比的平均（每项最高按 100% 计）× 100，无可比目标时综合得分即时效得分。\
+        "综合得分 =（{t} × 时效得分 + {r} × 成效得分 + {q} × 诉求得分）÷（{t} + {r} + {q}），单位缺少的分项连同其权重不计。时效得分 = 到期任务按期完成率（%）− {d} × 平均逾期天数，最低 0 分；\
+         成效得分 = 本单位各项目标完成进度与序时进度之比的平均（每项最高按 100% 计）× 100；\
+         诉求得分 = 按时受理率、按时办结率、满意率中已可计算者的平均（部门按承办的诉求，镇街按辖区企业的诉求），无诉求的单位不计此项，得分与未计诉求时相同。\
          到期任务指已验收或已过现行期限的任务；只有验收通过的任务算作完成；没有到期任务的单位列为“无到期任务”，不参与排名。",
         t = w.timeliness,
         r = w.results,
+        q = w.requests,
         d = w.overdue_day_points
     )
 }
@@ -163,6 +165,8 @@ pub async fn ranking_xlsx(
             on_time_rate: r.on_time_rate,
             timeliness: r.timeliness,
             results: r.results,
+            requests_received: r.requests_received,
+            requests: r.requests,
             score: r.score,
         })
         .collect();

@@ -3,7 +3,6 @@
 //! client address, submissions also per link; an expired link answers 410 with a Chinese page.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::auth::{ClientAddr, Throttle};
@@ -18,44 +17,24 @@ use domain::request::{Category, Rating, RequestState};
 use domain::Coded;
 
 /// The link throttles: pages and posts per client address and minute, submissions per link and
-/// hour (`[requests]` of the configuration).
+/// hour (`[requests]` of the configuration); both the sign-in's [`Throttle`].
 pub(crate) struct LinkLimits {
     per_ip: Throttle,
-    per_link: Mutex<HashMap<String, (Instant, u32)>>,
-    per_hour: u32,
+    /// Keyed by the token's hash, so the tokens themselves are not kept in memory.
+    per_link: Throttle<String>,
 }
 
 impl LinkLimits {
-    const MAX_LINKS: usize = 65_536;
-
     pub fn new(rules: &domain::request::RequestRules) -> Self {
         Self {
             per_ip: Throttle::new(rules.link_per_ip_per_minute, Duration::from_secs(60)),
-            per_link: Mutex::new(HashMap::new()),
-            per_hour: rules.link_per_hour,
+            per_link: Throttle::new(rules.link_per_hour, Duration::from_secs(3600)),
         }
     }
 
     /// Counts one submission through the link; `Err(seconds)` when over the hour's limit.
     fn hit_link(&self, token: &str, now: Instant) -> Result<(), u64> {
-        let hour = Duration::from_secs(3600);
-        let key = store::users::token_hash(token);
-        let mut seen = self.per_link.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() >= Self::MAX_LINKS && !seen.contains_key(&key) {
-            seen.retain(|_, (start, _)| now.saturating_duration_since(*start) < hour);
-        }
-        let entry = seen.entry(key).or_insert((now, 0));
-        if now.saturating_duration_since(entry.0) >= hour {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.per_hour {
-            return Err(hour
-                .saturating_sub(now.saturating_duration_since(entry.0))
-                .as_secs()
-                .max(1));
-        }
-        entry.1 += 1;
-        Ok(())
+        self.per_link.hit_key(store::users::token_hash(token), now)
     }
 }
 
@@ -95,12 +74,24 @@ fn closed(status: StatusCode, message: String) -> Response {
     }
 }
 
+/// The link's forms accept their own fields only: the refusal naming the first other one.
+fn foreign_field(form: &HashMap<String, String>, allowed: &[&str]) -> Option<String> {
+    form.keys()
+        .find(|k| !allowed.contains(&k.as_str()))
+        .map(|k| {
+            format!(
+                "表单含有不接受的字段“{}”",
+                k.chars().take(40).collect::<String>()
+            )
+        })
+}
+
 /// What an error of the link's use cases answers: unknown 404, expired 410, bad input 400.
 fn refused(e: workflow::Error) -> Result<Response, AppError> {
     Ok(match e {
         workflow::Error::NotFound(_) => closed(
             StatusCode::NOT_FOUND,
-            "链接无效：请核对地址，或联系您的企业服务专员重新获取".into(),
+            "链接无效：请核对地址，或联系您的企业服务经理人重新获取".into(),
         ),
         workflow::Error::Conflict(m) if m.contains("过期") => closed(StatusCode::GONE, m),
         other => return Err(other.into()),
@@ -152,17 +143,13 @@ pub async fn firm_submit(
     if let Err(s) = state.request_links.per_ip.hit(addr, now) {
         return Ok(super::pages::too_many(s));
     }
-    // Only the form's own fields are accepted.
-    if let Some(k) = form
-        .keys()
-        .find(|k| !matches!(k.as_str(), "category" | "title" | "description"))
-    {
+    if let Some(refusal) = foreign_field(&form, &["category", "title", "description"]) {
         return Ok(render(
             &state,
             &token,
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
-            Some(format!("表单含有不接受的字段“{k}”")),
+            Some(refusal),
             HashMap::new(),
         )
         .await?);
@@ -221,6 +208,17 @@ pub async fn firm_rate(
         return Ok(super::pages::too_many(s));
     }
     let id = crate::json::parse_id(&raw, "诉求")?;
+    if let Some(refusal) = foreign_field(&form, &["rating", "note"]) {
+        return Ok(render(
+            &state,
+            &token,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(refusal),
+            HashMap::new(),
+        )
+        .await?);
+    }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match workflow::requests::confirm_by_link(
         &state.store,

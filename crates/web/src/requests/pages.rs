@@ -41,7 +41,11 @@ pub(crate) async fn late_rows(
     user: &CurrentUser,
     region: &str,
 ) -> Result<Vec<LateRow>, AppError> {
-    workflow::requests::escalate(&state.store, region).await?;
+    // Escalating writes; the background sweep does it too, so a page view whose write fails (the
+    // lock held by an import, say) still shows the late requests.
+    if let Err(e) = workflow::requests::escalate(&state.store, region).await {
+        tracing::warn!(error = %e, "late request escalation failed");
+    }
     Ok(
         workflow::requests::late(&state.store, &user.principal, region)
             .await?
@@ -127,20 +131,13 @@ async fn render_list(
         .enterprises(&region)
         .await?
         .into_iter()
-        .filter(|e| domain::request::can_raise(p, e.town_id))
+        .filter(|e| domain::request::can_raise(p, e.town_id, e.service_manager_id))
         .collect();
     Ok(ListTemplate {
         layout: Layout::new("企业诉求", "requests", user, ctx),
         rows,
         status: status.unwrap_or_default(),
-        can_raise: !firms.is_empty()
-            && matches!(
-                p.role,
-                domain::Role::Admin
-                    | domain::Role::Office
-                    | domain::Role::ServiceManager
-                    | domain::Role::Town
-            ),
+        can_raise: !firms.is_empty(),
         firms,
         link,
         common: workflow::requests::common_problems(&state.store, p, &state.config.rules, &region)
@@ -488,6 +485,8 @@ pub async fn save_routes(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     user.check_form_csrf(&form)?;
+    // Refused even when the form changes nothing (no `set_route` would run to refuse it).
+    crate::claim::require_office(&user)?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     let actor = user.actor();
     let current = workflow::requests::routes(&state.store, &ctx.region.code).await?;

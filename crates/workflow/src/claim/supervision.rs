@@ -1,7 +1,7 @@
 //! 督办 (supervision) and the remedy library: overdue tasks, the ranking of departments and
 //! towns (赛马, computed by `analytics::ranking`), and the searchable remedies.
 
-use analytics::ranking::{RankedTask, Ranking, TaskOutcome, UnitKind, UnitTarget};
+use analytics::ranking::{RankedTask, Ranking, TaskOutcome, UnitKind, UnitRequests, UnitTarget};
 use domain::{Period, Principal, Progress, TargetKind, TaskState};
 use store::claim::{Remedy, TaskRow};
 use store::Store;
@@ -18,8 +18,10 @@ pub async fn overdue_tasks(
 }
 
 /// Departments and towns ranked apart (赛马, `analytics::ranking`): timeliness of their tasks
-/// as of today against the deadline in force, and their targets' completion against 序时进度
-/// of `period`, weighted by `settings.ranking`. Only an accepted task counts as done.
+/// as of today against the deadline in force, their targets' completion against 序时进度
+/// of `period`, and their requests' measures (诉求: a department's routed to it, a town's of its
+/// firms, as the measures page counts them), weighted by `settings.ranking`. Only an accepted
+/// task counts as done.
 pub async fn ranking(
     store: &Store,
     settings: &Settings,
@@ -95,7 +97,28 @@ pub async fn ranking(
             ratio,
         });
     }
-    Ok(analytics::ranking::rank(tasks, targets, &settings.ranking))
+    let mut requests = Vec::new();
+    for (by, kind) in [
+        (crate::requests::Grouping::Department, UnitKind::Department),
+        (crate::requests::Grouping::Town, UnitKind::Town),
+    ] {
+        for m in crate::requests::measures_all(store, region, by).await? {
+            // Requests the office handles itself, or of firms without a town, rank nobody.
+            let Some(unit_id) = m.id else { continue };
+            requests.push(UnitRequests::from_measures(
+                kind,
+                unit_id,
+                &m.name,
+                &m.measures,
+            ));
+        }
+    }
+    Ok(analytics::ranking::rank(
+        tasks,
+        targets,
+        requests,
+        &settings.ranking,
+    ))
 }
 
 /// Search the remedy library.

@@ -632,7 +632,7 @@ pub async fn push(
         &facts_of(f.town_id, f.service_manager_id),
     ) {
         return Err(Error::Forbidden(
-            "企业服务专员向所服务企业推送政策，经济运行办公室可推送给任何企业".into(),
+            "企业服务经理人向所服务企业推送政策，经济运行办公室可推送给任何企业".into(),
         ));
     }
     if let Some(c) = checks.iter().find(|c| !c.met) {
@@ -679,7 +679,7 @@ pub async fn cash(
     let p = load(store, x.policy_id).await?;
     if !policy::can_push_policy(caller.principal, p.department_id, &facts) {
         return Err(Error::Forbidden(
-            "兑现由推送政策的企业服务专员、政策所属部门或经济运行办公室记录".into(),
+            "兑现由推送政策的企业服务经理人、政策所属部门或经济运行办公室记录".into(),
         ));
     }
     let amount = amount(amount_wan, "amount_wan", "兑现金额", true)?.unwrap_or(0.0);

@@ -29,15 +29,13 @@ pub async fn make_link(
 ) -> Result<MadeLink> {
     let p: &Principal = caller.principal;
     let e = find_firm(store, region, firm).await?;
-    if !request::can_make_link(p, e.town_id) {
+    if !request::can_make_link(p, e.town_id, e.service_manager_id) {
         return Err(Error::NotFound(format!("企业 {}", e.id)));
     }
     let token = store::users::new_token("rq_");
     let expires = store.now() + time::Duration::days(i64::from(settings.requests.link_days));
     let expires_at = store::timestamp(expires);
-    let manager = (p.role == domain::Role::ServiceManager)
-        .then_some(p.person_id)
-        .flatten();
+    let manager = e.service_manager_id;
     let mut tx = store.begin_write().await?;
     tx.insert_request_link(
         caller.actor,
@@ -68,7 +66,7 @@ fn closed(store: &Store, link: Option<store::requests::Link>) -> Result<store::r
     let link = link.ok_or_else(|| Error::NotFound("该链接".into()))?;
     if link.expires_at <= store::timestamp(store.now()) {
         return Err(Error::Conflict(format!(
-            "该链接已于 {} 过期，请联系您的企业服务专员重新获取",
+            "该链接已于 {} 过期，请联系您的企业服务经理人重新获取",
             link.expires_at
                 .get(..10)
                 .unwrap_or(link.expires_at.as_str())
@@ -117,7 +115,8 @@ pub async fn submit_by_link(
 ) -> Result<i64> {
     let link = find(store, token).await?;
     let c = content(category, title, description)?;
-    find_firm(store, &link.region_code, &FirmRef::Id(link.enterprise_id)).await?;
+    // The firm's manager now (it may have been reassigned since the link was made).
+    let firm = find_firm(store, &link.region_code, &FirmRef::Id(link.enterprise_id)).await?;
     store_request(
         store,
         &firm_actor(&link),
@@ -127,7 +126,7 @@ pub async fn submit_by_link(
         c,
         Channel::Link,
         None,
-        link.manager_person_id,
+        firm.service_manager_id,
         Some(link.id),
     )
     .await
@@ -157,7 +156,10 @@ pub async fn confirm_by_link(
     let row = tx
         .request_for_update(request_id)
         .await
-        .map_err(|_| Error::NotFound(format!("诉求 {request_id}")))?;
+        .map_err(|e| match e {
+            store::StoreError::NotFound(m) => Error::NotFound(m),
+            e => e.into(),
+        })?;
     if row.enterprise_id != link.enterprise_id {
         return Err(Error::NotFound(format!("诉求 {request_id}")));
     }

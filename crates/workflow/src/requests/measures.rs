@@ -1,5 +1,5 @@
 //! The measures of requests per department, town and service manager (`analytics::requests`),
-//! read by the measures page, its `.xlsx` export and (later) the 赛马 ranking; and the 共性问题:
+//! read by the measures page, its `.xlsx` export and the 赛马 ranking; and the 共性问题:
 //! one category raised by many firms of one track within a period.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,7 +43,7 @@ impl Grouping {
         match self {
             Grouping::Department => "承办部门",
             Grouping::Town => "镇街",
-            Grouping::Manager => "企业服务专员",
+            Grouping::Manager => "企业服务经理人",
         }
     }
 }
@@ -64,6 +64,34 @@ pub async fn measures(
     principal: &Principal,
     region: &str,
     by: Grouping,
+) -> Result<Vec<MeasureRow>> {
+    measures_where(store, region, by, |key| match principal.role {
+        Role::Admin | Role::Office | Role::Leader | Role::Viewer => true,
+        Role::Department => {
+            by == Grouping::Department && key.is_some() && key == principal.department_id
+        }
+        Role::Town => by == Grouping::Town && key.is_some() && key == principal.town_id,
+        Role::ServiceManager => {
+            by == Grouping::Manager && key.is_some() && key == principal.person_id
+        }
+    })
+    .await
+}
+
+/// Every group's measures, for the 赛马 ranking (whose page each role reads whole).
+pub(crate) async fn measures_all(
+    store: &Store,
+    region: &str,
+    by: Grouping,
+) -> Result<Vec<MeasureRow>> {
+    measures_where(store, region, by, |_| true).await
+}
+
+async fn measures_where(
+    store: &Store,
+    region: &str,
+    by: Grouping,
+    visible: impl Fn(Option<i64>) -> bool,
 ) -> Result<Vec<MeasureRow>> {
     let rows = store
         .requests(&RequestFilter {
@@ -101,20 +129,10 @@ pub async fn measures(
                 r.manager_person_id,
                 r.manager_name
                     .clone()
-                    .unwrap_or_else(|| "未指定服务专员".into()),
+                    .unwrap_or_else(|| "未指定服务经理人".into()),
             ),
         };
-        let visible = match principal.role {
-            Role::Admin | Role::Office | Role::Leader | Role::Viewer => true,
-            Role::Department => {
-                by == Grouping::Department && key.is_some() && key == principal.department_id
-            }
-            Role::Town => by == Grouping::Town && key.is_some() && key == principal.town_id,
-            Role::ServiceManager => {
-                by == Grouping::Manager && key.is_some() && key == principal.person_id
-            }
-        };
-        if !visible {
+        if !visible(key) {
             continue;
         }
         names.insert(key, name);

@@ -6,10 +6,14 @@
 //! measures per department, town and manager come from `analytics::requests`. Pages, API and
 //! demo all call these functions.
 
+mod history;
 mod link;
 mod measures;
 
+pub use history::{load_history, PastRequest, PastStep};
+
 pub use link::{confirm_by_link, make_link, open_link, submit_by_link, LinkView, MadeLink};
+pub(crate) use measures::measures_all;
 pub use measures::{common_problems, measures, CommonProblem, Grouping, MeasureRow};
 
 use domain::period::{format_date, parse_date};
@@ -259,17 +263,14 @@ pub async fn raise(
             | domain::Role::Town
     ) {
         return Err(Error::Forbidden(
-            "诉求由企业服务专员、经济运行办公室或企业所在镇街代为提出".into(),
+            "诉求由企业服务经理人、经济运行办公室或企业所在镇街代为提出".into(),
         ));
     }
     let c = content(&cmd.category, &cmd.title, &cmd.description)?;
     let firm = find_firm(store, &cmd.region, &cmd.firm).await?;
-    if !request::can_raise(p, firm.town_id) {
+    if !request::can_raise(p, firm.town_id, firm.service_manager_id) {
         return Err(Error::NotFound(describe(&cmd.firm)));
     }
-    let manager = (p.role == domain::Role::ServiceManager)
-        .then_some(p.person_id)
-        .flatten();
     store_request(
         store,
         caller.actor,
@@ -279,7 +280,7 @@ pub async fn raise(
         c,
         Channel::Staff,
         Some(p.user_id),
-        manager,
+        firm.service_manager_id,
         None,
     )
     .await
@@ -564,6 +565,16 @@ pub async fn escalate(store: &Store, region: &str) -> Result<usize> {
             n += 1;
         }
         tx.commit().await?;
+    }
+    Ok(n)
+}
+
+/// Escalates the late requests of every region (the server's background sweep, so that no page
+/// view has to take the write lock for it). Returns how many were escalated.
+pub async fn escalate_all(store: &Store) -> Result<usize> {
+    let mut n = 0;
+    for region in store.list_regions().await? {
+        n += escalate(store, &region.code).await?;
     }
     Ok(n)
 }
