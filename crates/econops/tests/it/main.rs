@@ -28,6 +28,8 @@ mod project_list;
 mod project_supervision;
 mod registry_upload;
 mod requests;
+mod requests_attack;
+mod requests_demo;
 mod scope;
 mod service_managers;
 mod shortfalls;

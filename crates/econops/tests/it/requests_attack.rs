@@ -4,7 +4,7 @@
 //! request); two steps on one request at once; deadlines that run past the calendar's years;
 //! the measures page agreeing with its workbook; the 督办 page when the write lock is taken.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

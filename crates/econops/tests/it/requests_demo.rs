@@ -4,7 +4,7 @@
 //! the ranking, on the 督办 page and in its workbook, and a unit without requests scored as if the
 //! part did not exist.
 
-mod support;
+use crate::support;
 
 use std::collections::{HashMap, HashSet};
 
