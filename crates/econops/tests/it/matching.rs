@@ -10,10 +10,10 @@ use crate::support;
 
 use domain::Principal;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use store::matching::OfferKind;
 use store::Dialect;
-use support::TestApp;
+use support::{get_json, post_json, TestApp};
 use workflow::claim::Caller;
 use workflow::matching::ImportOffers;
 
@@ -22,29 +22,6 @@ on_both!(a_bad_import_is_refused_whole);
 on_both!(two_identical_introductions_at_once_make_one);
 
 const REGION: &str = "370281";
-
-async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("get");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 async fn principal(app: &TestApp, name: &str) -> Principal {
     app.store

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use store::Dialect;
-use support::TestApp;
+use support::{get_json, post_json, TestApp};
 use workflow::claim::Caller;
 use workflow::policies::FirmRef;
 
@@ -19,29 +19,6 @@ on_both!(policies_find_their_firms);
 on_both!(policy_workbook_is_all_or_nothing);
 
 const REGION: &str = "370281";
-
-async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("get");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 async fn principal(app: &TestApp, name: &str) -> Principal {
     app.store

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::land::ProjectRow;
 use store::Dialect;
-use support::TestApp;
+use support::{get_json as get, TestApp};
 
 on_both!(
     generated_projects_are_paged_sorted_and_filtered_in_the_query,
@@ -20,17 +20,6 @@ on_both!(
 
 const REGION: &str = "370281";
 const EXTRA: usize = 1_500;
-
-async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 fn ids(body: &Value) -> Vec<i64> {
     body["projects"]

@@ -9,7 +9,7 @@ use crate::support;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::Dialect;
-use support::TestApp;
+use support::{post_json, TestApp};
 
 on_both!(
     link_refuses_what_it_was_not_made_for,
@@ -21,18 +21,6 @@ on_both!(
 );
 
 const REGION: &str = "370281";
-
-async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 async fn step(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
     post_json(

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::land::ProjectRow;
 use store::Dialect;
-use support::TestApp;
+use support::{get_json as get, TestApp};
 
 on_both!(
     a_town_reads_only_its_own_projects,
@@ -23,17 +23,6 @@ const PERIOD: &str = "2025-10";
 
 async fn projects(app: &TestApp) -> Vec<ProjectRow> {
     app.store.projects(REGION).await.expect("projects")
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 async fn page(session: &support::Session, path: &str) -> (StatusCode, String) {

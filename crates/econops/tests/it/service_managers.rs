@@ -21,26 +21,11 @@ on_both!(
 const REGION: &str = "370281";
 
 async fn post_json(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    support::post_json(app, token, path, body).await
 }
 
 async fn get_json(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("get");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    support::get_json(app, token, path).await
 }
 
 async fn served(app: &TestApp, f: ServedFilter) -> Vec<store::service::ServedFirm> {

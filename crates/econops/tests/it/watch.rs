@@ -11,18 +11,11 @@ use serde_json::Value;
 use store::Dialect;
 use support::TestApp;
 
-on_both!(watch_lists_by_role_and_announcements);
-
 async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("get");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    support::get_json(app, token, path).await
 }
+
+on_both!(watch_lists_by_role_and_announcements);
 
 async fn watch_lists_by_role_and_announcements(dialect: Dialect) {
     let Some(app) = TestApp::demo(dialect).await else {

@@ -204,3 +204,28 @@ macro_rules! on_both {
         )*
     };
 }
+
+/// `POST` a JSON body with a bearer token: the status and the answer's JSON (`Null` if none).
+pub async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    let resp = Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// `GET` with a bearer token: the status and the answer's JSON (`Null` if none).
+pub async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    let resp = Client::new()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
