@@ -139,23 +139,6 @@ pub fn parse_amount(input: &str, field: &'static str, what: &str) -> Result<Yuan
     Ok(y)
 }
 
-/// "12.5" — an amount in 万元, with up to 2 decimals and thousands separators.
-pub fn wan_text(y: Yuan) -> String {
-    let s = crate::decimal::format_scaled(y.0, 4, 2);
-    let s = match s.split_once('.') {
-        Some((int, frac)) => {
-            let frac = frac.trim_end_matches('0');
-            if frac.is_empty() {
-                int.to_string()
-            } else {
-                format!("{int}.{frac}")
-            }
-        }
-        None => s,
-    };
-    crate::decimal::grouped(&s)
-}
-
 /// How closely a supplier's product class meets a need's class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -395,7 +378,7 @@ mod tests {
         assert!(parse_amount("-3", "amount_wan", "年采购额").is_err());
         assert!(parse_amount("200亿", "amount_wan", "年采购额").is_err());
         assert_eq!(parse_name(" ", "产品").map_err(|e| e.field), Err("name"));
-        assert_eq!(wan_text(Yuan(125_000)), "12.5");
-        assert_eq!(wan_text(Yuan(12_000_000_000)), "1,200,000");
+        assert_eq!(Yuan(125_000).wan_text_fine(), "12.5");
+        assert_eq!(Yuan(12_000_000_000).wan_text_fine(), "1,200,000");
     }
 }

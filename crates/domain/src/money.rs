@@ -68,6 +68,20 @@ impl Yuan {
         crate::decimal::grouped(&format_scaled(self.0, 4, 0))
     }
 
+    /// "12.5" — in 万元 with up to 2 decimals (trailing zeros dropped) and thousands
+    /// separators: amounts a firm reports to the 元 (needs, deals).
+    pub fn wan_text_fine(self) -> String {
+        let s = format_scaled(self.0, 4, 2);
+        let s = match s.split_once('.') {
+            Some((int, frac)) => match frac.trim_end_matches('0') {
+                "" => int.to_string(),
+                frac => format!("{int}.{frac}"),
+            },
+            None => s,
+        };
+        crate::decimal::grouped(&s)
+    }
+
     pub fn as_yi_f64(self) -> f64 {
         self.0 as f64 / 1e8
     }

@@ -150,7 +150,7 @@ pub async fn load(store: &Store, region: &str) -> Result<(), DemoError> {
         )
         .await?;
         if k % 2 == 0 {
-            let deal = domain::matching::wan_text(domain::Yuan(need.amount_yuan / 3 / 100 * 100));
+            let deal = domain::Yuan(need.amount_yuan / 3 / 100 * 100).wan_text_fine();
             workflow::matching::record_deal(store, caller(), id, &deal.replace(',', ""), &today)
                 .await?;
         }

@@ -52,13 +52,6 @@ impl BoardTemplate {
             self.today.clone()
         }
     }
-    fn need_amount(&self) -> String {
-        let total: i64 = self.b.needs.iter().map(|n| n.amount_yuan).sum();
-        domain::matching::wan_text(domain::Yuan(total))
-    }
-    fn unmatched_needs(&self) -> usize {
-        self.b.unmatched.iter().map(|c| c.needs.len()).sum()
-    }
 }
 
 async fn render(

@@ -167,7 +167,7 @@ fn intro_view(principal: &Principal, i: &Introduction) -> IntroView {
         introduced_by: i.introduced_by_name.clone(),
         note: i.note.clone(),
         deal_amount_yuan: i.deal_amount_yuan,
-        deal_wan: i.deal_amount_yuan.map(|y| matching::wan_text(Yuan(y))),
+        deal_wan: i.deal_amount_yuan.map(|y| Yuan(y).wan_text_fine()),
         deal_on: i.deal_on.clone(),
         can_deal: i.deal_on.is_none()
             && matching::can_introduce(principal, &facts(i.need_town_id, i.need_manager_id)),
@@ -229,7 +229,7 @@ fn need_view(
         industry_code: class,
         keywords: keywords.as_slice().to_vec(),
         amount_yuan: n.amount_yuan,
-        amount_wan: matching::wan_text(Yuan(n.amount_yuan)),
+        amount_wan: Yuan(n.amount_yuan).wan_text_fine(),
         unmatched: ranked.is_empty(),
         suggestions,
         introductions: mine
@@ -324,7 +324,7 @@ fn group_unmatched(needs: &[NeedView]) -> Vec<UnmatchedClass> {
                 division_code: division,
                 industry_code: code,
                 amount_yuan: amount,
-                amount_wan: matching::wan_text(Yuan(amount)),
+                amount_wan: Yuan(amount).wan_text_fine(),
                 needs: list
                     .into_iter()
                     .map(|n| UnmatchedNeed {
@@ -389,6 +389,10 @@ pub struct Board {
     pub introductions: Vec<IntroView>,
     pub unmatched: Vec<UnmatchedClass>,
     pub products: usize,
+    /// The needs' yearly amount, 万元 as text.
+    pub need_wan: String,
+    /// How many needs no local firm supplies.
+    pub unmatched_needs: usize,
     pub deals: usize,
     pub deal_wan: String,
     pub can_import: bool,
@@ -418,12 +422,15 @@ pub async fn board(store: &Store, principal: &Principal, region: &str) -> Result
         .iter()
         .filter_map(|i| i.deal_amount_yuan)
         .collect();
+    let unmatched = group_unmatched(&needs);
     Ok(Board {
-        unmatched: group_unmatched(&needs),
+        need_wan: Yuan(needs.iter().map(|n| n.amount_yuan).sum()).wan_text_fine(),
+        unmatched_needs: unmatched.iter().map(|c| c.needs.len()).sum(),
+        unmatched,
         needs,
         products,
         deals: dealt.len(),
-        deal_wan: matching::wan_text(Yuan(dealt.iter().sum())),
+        deal_wan: Yuan(dealt.iter().sum()).wan_text_fine(),
         introductions,
         can_import: matching::can_write_offers(principal),
     })
@@ -546,7 +553,7 @@ pub async fn record_deal(
         caller.actor,
         &i,
         amount.0,
-        &matching::wan_text(amount),
+        &amount.wan_text_fine(),
         &format_date(day),
     )
     .await
