@@ -224,35 +224,11 @@ pub async fn upload(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     require_office(&user)?;
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad("上传内容无法读取（文件可能超过大小上限，或上传中断）"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        match field.file_name().map(|f| f.to_string()) {
-            Some(file_name) if name == "file" => {
-                let bytes = field.bytes().await.map_err(|_| {
-                    AppError::bad("文件无法读取（文件可能超过大小上限，或上传中断）")
-                })?;
-                if !bytes.is_empty() {
-                    file = Some((file_name, bytes.to_vec()));
-                }
-            }
-            Some(_) => {}
-            None => {
-                let text = field.text().await.map_err(|_| {
-                    AppError::bad("表单无法读取（文件可能超过大小上限，或上传中断）")
-                })?;
-                fields.insert(name, text);
-            }
-        }
-    }
+    let (fields, files) = crate::claim::read_multipart(multipart).await?;
+    let file = files.into_iter().next().map(|f| (f.file_name, f.bytes));
     user.check_form_csrf(&fields)?;
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     let refuse = |problem: String, status: axum::http::StatusCode| -> Result<Response, PageError> {
