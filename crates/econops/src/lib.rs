@@ -455,10 +455,16 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut msg = format!("错误：{e}");
+            let mut last = e.to_string();
+            let mut msg = format!("错误：{last}");
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
-                msg.push_str(&format!("\n  原因：{s}"));
+                // Wrappers that show their inner error's text add nothing: say it once.
+                let text = s.to_string();
+                if text != last {
+                    msg.push_str(&format!("\n  原因：{text}"));
+                    last = text;
+                }
                 source = s.source();
             }
             eprintln!("{msg}");

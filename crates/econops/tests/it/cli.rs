@@ -152,3 +152,40 @@ fn the_demo_refuses_an_absurd_number_of_generated_projects() {
     assert!(!o.status.success());
     assert!(text(&o).contains("0..=1000000"), "{}", text(&o));
 }
+
+#[test]
+fn a_refused_import_says_its_reason_once() {
+    let dir = std::env::temp_dir().join(format!("econops-cli-refused-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("cli.db");
+    let db = db.to_str().expect("utf-8");
+    let file = dir.join("产品.csv");
+    std::fs::write(
+        &file,
+        "uscc,name,industry_code,keywords\n123,甲,3421,轴承\n",
+    )
+    .expect("file");
+    let o = econops(&["migrate", "--db", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = econops(&["region", "add", "370281", "胶州市", "--db", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = econops(&[
+        "import",
+        "products",
+        file.to_str().expect("utf-8"),
+        "--region",
+        "370281",
+        "--db",
+        db,
+    ]);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert_eq!(
+        out.matches("统一社会信用代码应为 18 位").count(),
+        1,
+        "the reason once: {out}"
+    );
+    assert!(out.contains("第 2 行"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
