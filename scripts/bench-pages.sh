@@ -61,7 +61,7 @@ task=${task:-1}
 uscc=$(curl -fsS -H "$cookie" "$base/api/v1/enterprises?per_page=1" \
     | grep -o '"uscc":"[0-9A-Z]*"' | head -1 | cut -d'"' -f4)
 
-paths=${ECONOPS_BENCH_PATHS:-"/ /overview /locate /shortfalls /tasks /tasks/$task /supervision /projects /projects?view=table /projects/$project /inbox /search?q=%E6%99%BA%E8%83%BD /audit /requests /requests/measures /enterprises ${uscc:+/enterprises/$uscc} /enterprises/watch /locate/indicators/industrial-va /policies /service"}
+paths=${ECONOPS_BENCH_PATHS:-"/ /overview /locate /shortfalls /tasks /tasks/$task /supervision /projects /projects?view=table /projects/$project /inbox /search?q=%E6%99%BA%E8%83%BD /audit /requests /requests/measures /enterprises ${uscc:+/enterprises/$uscc} /enterprises/watch /enterprises/import /locate/indicators/industrial-va /policies /service /matching"}
 
 # wrk's latency distribution in milliseconds.
 ms() {

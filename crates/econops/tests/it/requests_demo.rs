@@ -16,7 +16,8 @@ use support::TestApp;
 on_both!(
     the_demo_has_requests_in_every_state,
     requests_weigh_in_the_ranking,
-    a_history_is_checked_and_written_whole
+    a_history_is_checked_and_written_whole,
+    the_list_is_paged
 );
 
 const REGION: &str = "370281";
@@ -341,4 +342,54 @@ async fn a_history_is_checked_and_written_whole(dialect: Dialect) {
         "15 working days past National Day"
     );
     assert_eq!(row.manager_person_id, firm.service_manager_id);
+}
+
+/// The 500 demo requests are listed 50 to a page, the filter kept across pages, every request
+/// on exactly one page; a page that is not a number is refused with the field named.
+async fn the_list_is_paged(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let get = |path: String| {
+        let s = &office;
+        async move {
+            let resp = s.client.get(s.url(&path)).send().await.expect("page");
+            (resp.status(), resp.text().await.expect("html"))
+        }
+    };
+    let ids = |html: &str| -> Vec<i64> {
+        html.split("data-request=\"")
+            .skip(1)
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .collect()
+    };
+    let (s, first) = get("/requests".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(first.contains("共 500 件"), "{first:.3000}");
+    assert!(first.contains("第 1 / 10 页"));
+    assert!(first.contains("href=\"/requests?page=2\""));
+    let mut seen = std::collections::BTreeSet::new();
+    for page in 1..=10 {
+        let (_, html) = get(format!("/requests?page={page}")).await;
+        let on_page = ids(&html);
+        assert_eq!(on_page.len(), 50, "page {page}");
+        seen.extend(on_page);
+    }
+    assert_eq!(seen.len(), 500, "every request on exactly one page");
+    let (s, past) = get("/requests?page=11".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ids(&past).is_empty());
+    let (s, filtered) = get("/requests?status=confirmed&page=1".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    if filtered.contains("下一页") {
+        let i = filtered.find("rel=\"next\"").expect("next");
+        let link = &filtered[i..(i + 200).min(filtered.len())];
+        assert!(link.contains("status=confirmed"), "{link}");
+    }
+    for bad in ["0", "-1", "abc", "99999999999999999999"] {
+        let (s, html) = get(format!("/requests?page={bad}")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "page={bad}");
+        assert!(html.contains("页码应为正整数"), "{html:.2000}");
+    }
 }

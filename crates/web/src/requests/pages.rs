@@ -74,7 +74,14 @@ pub(crate) async fn late_rows(
 #[template(path = "requests.html")]
 struct ListTemplate {
     layout: Layout,
+    /// This page's requests.
     rows: Vec<RequestView>,
+    /// All the requests the filter finds.
+    total: usize,
+    page: usize,
+    pages: usize,
+    /// The filter as URL parameters without the page (`&status=…`).
+    params: String,
     status: String,
     firms: Vec<store::reference::Enterprise>,
     can_raise: bool,
@@ -100,21 +107,44 @@ impl ListTemplate {
 pub struct ListParams {
     pub status: Option<String>,
     pub category: Option<String>,
+    /// 1-based page of [`PER_PAGE`] requests.
+    pub page: Option<String>,
 }
+
+/// Requests listed per page.
+const PER_PAGE: usize = 50;
 
 #[allow(clippy::too_many_arguments)]
 async fn render_list(
     state: &AppState,
     user: &CurrentUser,
     ctx: &ViewContext,
-    status: Option<String>,
-    category: Option<String>,
+    q: ListParams,
     link: Option<(String, String, String)>,
     error: Option<String>,
     form: HashMap<String, String>,
 ) -> Result<String, AppError> {
+    let ListParams {
+        status,
+        category,
+        page,
+    } = q;
+    let page = match page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(p) => p
+            .parse::<usize>()
+            .ok()
+            .filter(|p| (1..=1_000_000).contains(p))
+            .ok_or_else(|| AppError::bad_field("page", "页码应为正整数"))?,
+    };
     let region = ctx.region.code.clone();
-    let rows = workflow::requests::list(
+    let mut params = String::new();
+    for (k, v) in [("status", &status), ("category", &category)] {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            params.push_str(&format!("&{k}={}", crate::serve::pages::encode(v)));
+        }
+    }
+    let all = workflow::requests::list(
         &state.store,
         &user.principal,
         &workflow::requests::ListQuery {
@@ -125,6 +155,13 @@ async fn render_list(
         },
     )
     .await?;
+    let total = all.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let rows: Vec<RequestView> = all
+        .into_iter()
+        .skip((page - 1).saturating_mul(PER_PAGE))
+        .take(PER_PAGE)
+        .collect();
     let p = &user.principal;
     let firms: Vec<_> = state
         .store
@@ -136,6 +173,10 @@ async fn render_list(
     Ok(ListTemplate {
         layout: Layout::new("企业诉求", "requests", user, ctx),
         rows,
+        total,
+        page,
+        pages,
+        params,
         status: status.unwrap_or_default(),
         can_raise: !firms.is_empty(),
         firms,
@@ -155,17 +196,7 @@ pub async fn list(
     Query(q): Query<ListParams>,
 ) -> Result<Response, PageError> {
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
-    let html = render_list(
-        &state,
-        &user,
-        &ctx,
-        q.status,
-        q.category,
-        None,
-        None,
-        HashMap::new(),
-    )
-    .await?;
+    let html = render_list(&state, &user, &ctx, q, None, None, HashMap::new()).await?;
     Ok(respond(html, &ctx))
 }
 
@@ -212,8 +243,7 @@ pub async fn raise(
                 &state,
                 &user,
                 &ctx,
-                None,
-                None,
+                ListParams::default(),
                 None,
                 Some(e.public_message()),
                 form,
@@ -248,8 +278,7 @@ pub async fn make_link(
         &state,
         &user,
         &ctx,
-        None,
-        None,
+        ListParams::default(),
         Some((
             made.enterprise_name,
             format!("/r/{}", made.token),
