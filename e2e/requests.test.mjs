@@ -72,7 +72,12 @@ test('link → request → accept, answer, resolve → rating → measures; a la
   await office.page.goto(`${app.url}/`);
   await office.page.click('nav.mainnav >> text=诉求');
   await office.page.waitForURL(/\/requests$/);
-  await office.page.selectOption('form[action="/requests/link"] select[name=firm]', { label: FIRM });
+  // A county has thousands of firms: the form asks for the firm's USCC, found in the registry.
+  const found = await office.page.request.get(`${app.url}/api/v1/enterprises?q=${encodeURIComponent(FIRM)}`);
+  assert.equal(found.status(), 200);
+  const uscc = (await found.json()).enterprises.find((e) => e.name === FIRM)?.uscc;
+  assert.ok(uscc, `the registry should find ${FIRM}`);
+  await office.page.fill('form[action="/requests/link"] input[name=firm_uscc]', uscc);
   await office.page.click('form[action="/requests/link"] button[type=submit]');
   await office.page.waitForLoadState('networkidle');
   const href = await office.page.locator('#firm-link a.firm-link').getAttribute('href');

@@ -17,7 +17,8 @@ on_both!(
     the_demo_has_requests_in_every_state,
     requests_weigh_in_the_ranking,
     a_history_is_checked_and_written_whole,
-    the_list_is_paged
+    the_list_is_paged,
+    a_county_names_the_firm_by_its_uscc
 );
 
 const REGION: &str = "370281";
@@ -392,4 +393,108 @@ async fn the_list_is_paged(dialect: Dialect) {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "page={bad}");
         assert!(html.contains("页码应为正整数"), "{html:.2000}");
     }
+}
+
+/// With thousands of firms the forms ask for the firm's USCC rather than listing every firm;
+/// a typed code is checked like any other, and a bad one changes nothing.
+async fn a_county_names_the_firm_by_its_uscc(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let firm = app.store.enterprises(REGION).await.expect("firms")[0].clone();
+    let office = app.login("office").await;
+    let page = office
+        .client
+        .get(office.url("/requests"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("name=\"firm_uscc\""), "{page:.3000}");
+    assert!(
+        !page.contains("select name=\"firm\""),
+        "no list of every firm"
+    );
+    let before = app
+        .store
+        .requests(&store::requests::RequestFilter {
+            region_code: REGION.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("requests")
+        .len();
+    let raise = |uscc: String| {
+        let s = &office;
+        async move {
+            let resp = s
+                .client
+                .post(s.url("/requests"))
+                .form(&[
+                    ("csrf", s.csrf.as_str()),
+                    ("firm_uscc", uscc.as_str()),
+                    ("category", "policy"),
+                    ("title", "申请技改补助政策辅导"),
+                    ("description", ""),
+                ])
+                .send()
+                .await
+                .expect("raise");
+            (resp.status(), resp.text().await.expect("html"))
+        }
+    };
+    // A mistyped code: refused with the field's reason, the text kept, nothing written.
+    let mut wrong = firm.uscc.clone();
+    let last = if wrong.ends_with('0') { "1" } else { "0" };
+    wrong.replace_range(17..18, last);
+    for (bad, says) in [
+        ("".to_string(), "请填写企业的统一社会信用代码"),
+        (wrong.clone(), "无效"),
+        ("<script>".to_string(), "无效"),
+    ] {
+        let (s, html) = raise(bad.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {html:.2000}");
+        assert!(html.contains(says), "{bad}: {html:.3000}");
+        assert!(!html.contains("<script>\""), "escaped");
+    }
+    let (s, html) = raise(format!(" {} ", firm.uscc.to_lowercase())).await;
+    assert!(s.is_success() || s.is_redirection(), "{s}: {html:.2000}");
+    let after = app
+        .store
+        .requests(&store::requests::RequestFilter {
+            region_code: REGION.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("requests");
+    assert_eq!(after.len(), before + 1, "only the good one was written");
+    assert!(after.iter().any(|r| r.enterprise_id == firm.id));
+
+    // The firm's link, by its code.
+    let resp = office
+        .client
+        .post(office.url("/requests/link"))
+        .form(&[
+            ("csrf", office.csrf.as_str()),
+            ("firm_uscc", firm.uscc.as_str()),
+        ])
+        .send()
+        .await
+        .expect("link");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.expect("html").contains("/r/rq_"));
+    let resp = office
+        .client
+        .post(office.url("/requests/link"))
+        .form(&[
+            ("csrf", office.csrf.as_str()),
+            ("firm_uscc", wrong.as_str()),
+        ])
+        .send()
+        .await
+        .expect("link");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!resp.text().await.expect("html").contains("/r/rq_"));
 }

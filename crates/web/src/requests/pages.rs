@@ -101,6 +101,10 @@ impl ListTemplate {
     fn field(&self, k: &str) -> String {
         self.form.get(k).cloned().unwrap_or_default()
     }
+    /// The forms list the firms to choose from, or ask for a USCC when there are too many.
+    fn lists_firms(&self) -> bool {
+        self.firms.len() <= FIRMS_LISTED
+    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -200,7 +204,24 @@ pub async fn list(
     Ok(respond(html, &ctx))
 }
 
+/// Beyond this many firms the forms ask for the firm's USCC instead of listing every firm in
+/// a `<select>` (the office of a county has thousands).
+const FIRMS_LISTED: usize = 300;
+
+/// The firm a form names: its id from the list, or its USCC typed when the list is too long.
 fn firm_of(form: &HashMap<String, String>) -> Result<FirmRef, AppError> {
+    if let Some(uscc) = form.get("firm_uscc").map(|s| s.trim()) {
+        if uscc.is_empty() {
+            return Err(AppError::bad_field(
+                "firm_uscc",
+                "请填写企业的统一社会信用代码",
+            ));
+        }
+        let code = domain::Uscc::parse(uscc).map_err(|e| {
+            AppError::bad_field("firm_uscc", format!("统一社会信用代码“{uscc}”无效：{e}"))
+        })?;
+        return Ok(FirmRef::Uscc(code.as_str().to_string()));
+    }
     let raw = form.get("firm").map(String::as_str).unwrap_or("");
     Ok(FirmRef::Id(
         parse_id(raw, "企业").map_err(|_| AppError::bad_field("firm", "请选择企业"))?,
