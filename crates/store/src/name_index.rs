@@ -105,18 +105,24 @@ fn intersect(a: &[i64], b: &[i64]) -> Vec<i64> {
 /// What the index says about a name search.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Narrowed {
-    /// The index cannot help (a one-character query, no index yet, or too many candidates).
+    /// The index cannot help (a one-character query or no index yet).
     Scan,
+    /// More than [`MAX_CANDIDATES`] firms hold the query's rarest bigram (a common word such as
+    /// 济南): a scan in id order finds a page sooner, unless another filter narrows them first.
+    TooMany,
     /// Only these firms (ascending ids) and those above `indexed_to` can match.
     Candidates { ids: Vec<i64>, indexed_to: i64 },
 }
 
-/// The firms of `region` whose names may contain `text`, as the index tells.
+/// The firms of `region` whose names may contain `text`, as the index tells; `within` (ascending
+/// ids of another filter's firms, e.g. an industry's) narrows the candidates before they are
+/// judged too many.
 pub async fn narrow(
     conn: &mut sqlx::AnyConnection,
     dialect: Dialect,
     region: &str,
     text: &str,
+    within: Option<&[i64]>,
 ) -> Result<Narrowed> {
     let grams = bigrams(text);
     if grams.is_empty() {
@@ -152,8 +158,11 @@ pub async fn narrow(
     }
     lists.sort_by_key(Vec::len);
     let mut ids = decode(&lists[0])?;
+    if let Some(w) = within {
+        ids = intersect(&ids, w);
+    }
     if ids.len() > MAX_CANDIDATES {
-        return Ok(Narrowed::Scan);
+        return Ok(Narrowed::TooMany);
     }
     for l in &lists[1..] {
         if ids.is_empty() {
