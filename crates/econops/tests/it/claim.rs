@@ -282,6 +282,69 @@ async fn from_shortfall_to_claimed_task_to_supervision(dialect: Dialect) {
         &leader
     };
 
+    // The county has thousands of firms: the task page asks for the firm's USCC, checks it, and
+    // adds the firm it names.
+    let firm = app.store.enterprises("370281").await.expect("firms")[3].clone();
+    let firm_uscc = app
+        .store
+        .firm_by_id(firm.id)
+        .await
+        .expect("q")
+        .expect("firm")
+        .uscc;
+    let page = winner
+        .client
+        .get(winner.url(&format!("/tasks/{task_id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("name=\"enterprise_uscc\""), "{page:.3000}");
+    assert!(!page.contains("<select name=\"enterprise_id\"><option"));
+    let add = |code: String| {
+        let w = winner;
+        async move {
+            let resp = w
+                .client
+                .post(w.url(&format!("/tasks/{task_id}/enterprise")))
+                .form(&[
+                    ("csrf", w.csrf.as_str()),
+                    ("enterprise_uscc", code.as_str()),
+                ])
+                .send()
+                .await
+                .expect("add");
+            (resp.status(), resp.text().await.expect("html"))
+        }
+    };
+    for (bad, says) in [
+        ("".to_string(), "请填写企业的统一社会信用代码"),
+        ("91370281ABC".to_string(), "无效"),
+        (
+            domain::Uscc::with_check("91370281MA3YYYYY0")
+                .expect("code")
+                .as_str()
+                .to_string(),
+            "企业库中没有",
+        ),
+    ] {
+        let (s, html) = add(bad.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {html:.2000}");
+        assert!(html.contains(says), "{bad}: {html:.3000}");
+        assert!(!html.contains(&format!("<td>{}</td><td class=\"mono\">", firm.name)));
+    }
+    let (s, html) = add(firm_uscc.to_lowercase()).await;
+    assert_eq!(s, StatusCode::OK, "{html:.2000}");
+    assert!(
+        html.contains(&format!(
+            "<td>{}</td><td class=\"mono\">{firm_uscc}</td>",
+            firm.name
+        )),
+        "{html:.4000}"
+    );
+
     // A progress report with an attachment appears on the timeline; a bad attachment is refused.
     let report = |name: &'static str, bytes: Vec<u8>| {
         reqwest::multipart::Form::new()
