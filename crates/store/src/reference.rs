@@ -858,12 +858,84 @@ impl Store {
     }
 
     pub async fn enterprises(&self, region: &str) -> Result<Vec<Enterprise>> {
-        Ok(sqlx::query_as::<_, Enterprise>(
-            "SELECT e.id, e.code, e.uscc, e.name, e.town_id, tw.name AS town_name, e.track_id, e.above_scale, e.is_sample, \
-             e.service_manager_id FROM enterprises e LEFT JOIN towns tw ON tw.id = e.town_id WHERE e.region_code = $1 ORDER BY e.id",
+        Ok(
+            sqlx::query_as::<_, Enterprise>(&format!("{ENTERPRISE_SELECT} ORDER BY e.id"))
+                .bind(region)
+                .fetch_all(&self.pool)
+                .await?,
         )
-        .bind(region)
-        .fetch_all(&self.pool)
-        .await?)
     }
+
+    /// One firm of the region, by id or by USCC, without reading the region's registry.
+    pub async fn enterprise_in(
+        &self,
+        region: &str,
+        firm: FirmKey<'_>,
+    ) -> Result<Option<Enterprise>> {
+        let (by_id, by_uscc);
+        let q = match firm {
+            FirmKey::Id(id) => {
+                by_id = format!("{ENTERPRISE_SELECT} AND e.id = $2");
+                sqlx::query_as::<_, Enterprise>(&by_id)
+                    .bind(region)
+                    .bind(id)
+            }
+            FirmKey::Uscc(u) => {
+                by_uscc = format!("{ENTERPRISE_SELECT} AND e.uscc = $2");
+                sqlx::query_as::<_, Enterprise>(&by_uscc)
+                    .bind(region)
+                    .bind(u.to_string())
+            }
+        };
+        Ok(q.persistent(false).fetch_optional(&self.pool).await?)
+    }
+
+    /// The region's firms in a town, a track or in a manager's care, in id order, at most
+    /// `limit` of them (`None` for all): the town's and the track's pages, and the forms that
+    /// list firms only when there are few.
+    pub async fn enterprises_where(&self, region: &str, f: &FirmFilter) -> Result<Vec<Enterprise>> {
+        let mut sql = ENTERPRISE_SELECT.to_string();
+        let mut binds = Vec::new();
+        for (col, v) in [
+            ("e.town_id", f.town),
+            ("e.track_id", f.track),
+            ("e.service_manager_id", f.manager),
+        ] {
+            if let Some(v) = v {
+                binds.push(v);
+                sql.push_str(&format!(" AND {col} = ${}", binds.len() + 1));
+            }
+        }
+        sql.push_str(" ORDER BY e.id");
+        if let Some(limit) = f.limit {
+            binds.push(limit);
+            sql.push_str(&format!(" LIMIT ${}", binds.len() + 1));
+        }
+        let mut q = sqlx::query_as::<_, Enterprise>(&sql).bind(region);
+        for v in binds {
+            q = q.bind(v);
+        }
+        Ok(q.persistent(false).fetch_all(&self.pool).await?)
+    }
+}
+
+const ENTERPRISE_SELECT: &str =
+    "SELECT e.id, e.code, e.uscc, e.name, e.town_id, tw.name AS town_name, e.track_id, \
+    e.above_scale, e.is_sample, e.service_manager_id FROM enterprises e \
+    LEFT JOIN towns tw ON tw.id = e.town_id WHERE e.region_code = $1";
+
+/// Which of a region's firms [`Store::enterprises_where`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirmFilter {
+    pub town: Option<i64>,
+    pub track: Option<i64>,
+    pub manager: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// A firm named by its id or its USCC.
+#[derive(Debug, Clone, Copy)]
+pub enum FirmKey<'a> {
+    Id(i64),
+    Uscc(&'a str),
 }

@@ -54,11 +54,12 @@ on_both!(
     password_change_disable_revoke_and_expiry_end_credentials,
     a_null_float_then_a_value_on_one_connection,
     search_agrees_with_a_plain_filter,
+    firms_are_read_one_at_a_time_and_by_filter,
 );
 
 #[path = "contract/registry.rs"]
 mod registry;
-use registry::search_agrees_with_a_plain_filter;
+use registry::{firms_are_read_one_at_a_time_and_by_filter, search_agrees_with_a_plain_filter};
 
 async fn store_for(dialect: Dialect) -> Option<(Store, store::testing::TestDb)> {
     fresh_store(dialect).await.expect("a fresh test database")

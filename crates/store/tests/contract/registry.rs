@@ -159,3 +159,80 @@ async fn search(store: &Store, q: &FirmQuery, offset: i64, limit: i64) -> (Vec<F
     };
     store.search_firms(&q).await.expect("search")
 }
+
+/// One firm by id or USCC within its region only; a region's firms by town, track and manager,
+/// in id order, at most a limit.
+pub async fn firms_are_read_one_at_a_time_and_by_filter(dialect: Dialect) {
+    use store::reference::{FirmFilter, FirmKey};
+    let Some((store, _db)) = super::store_for(dialect).await else {
+        return;
+    };
+    let (town, _) = super::seed(&store).await;
+    let mut firms: Vec<FirmRecord> = firms().into_iter().take(5).collect();
+    for f in firms.iter_mut().step_by(2) {
+        f.town_id = Some(town);
+    }
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.import_firms(
+        &super::actor(),
+        REGION,
+        "测试.csv",
+        &firms,
+        &[],
+        &mut |_, _| {},
+    )
+    .await
+    .expect("import");
+    tx.commit().await.expect("commit");
+    let all = store.enterprises(REGION).await.expect("all");
+    assert_eq!(all.len(), 5);
+    let third = &all[2];
+    for key in [FirmKey::Id(third.id), FirmKey::Uscc(&third.uscc)] {
+        let got = store.enterprise_in(REGION, key).await.expect("q");
+        assert_eq!(got.map(|e| e.id), Some(third.id), "{key:?}");
+        let elsewhere = store.enterprise_in("370282", key).await.expect("q");
+        assert!(elsewhere.is_none(), "{key:?} is not another region's");
+    }
+    assert!(store
+        .enterprise_in(REGION, FirmKey::Id(i64::MAX))
+        .await
+        .expect("q")
+        .is_none());
+    let ids =
+        |v: Vec<store::reference::Enterprise>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let in_town = ids(store
+        .enterprises_where(
+            REGION,
+            &FirmFilter {
+                town: Some(town),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("town"));
+    assert_eq!(in_town, vec![all[0].id, all[2].id, all[4].id]);
+    let first_two = ids(store
+        .enterprises_where(
+            REGION,
+            &FirmFilter {
+                town: Some(town),
+                limit: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("limit"));
+    assert_eq!(first_two, vec![all[0].id, all[2].id]);
+    let nobody = store
+        .enterprises_where(
+            REGION,
+            &FirmFilter {
+                manager: Some(1),
+                track: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("manager");
+    assert!(nobody.is_empty());
+}

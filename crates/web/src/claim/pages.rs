@@ -800,7 +800,17 @@ async fn render_task_typed(
         } else {
             vec![]
         },
-        enterprises: state.store.enterprises(&v.detail.task.region_code).await?,
+        // One more than the form lists: enough to know the list is too long to show.
+        enterprises: state
+            .store
+            .enterprises_where(
+                &v.detail.task.region_code,
+                &store::reference::FirmFilter {
+                    limit: Some(FIRMS_LISTED as i64 + 1),
+                    ..Default::default()
+                },
+            )
+            .await?,
         d: v.detail.clone(),
         v,
         message,

@@ -167,9 +167,23 @@ async fn render_list(
         .take(PER_PAGE)
         .collect();
     let p = &user.principal;
+    // The firms the user may raise requests for, one more than the form lists (enough to
+    // know the list is too long to show).
     let firms: Vec<_> = state
         .store
-        .enterprises(&region)
+        .enterprises_where(
+            &region,
+            &store::reference::FirmFilter {
+                town: (p.role == domain::Role::Town)
+                    .then_some(p.town_id)
+                    .flatten(),
+                manager: (p.role == domain::Role::ServiceManager)
+                    .then_some(p.person_id)
+                    .flatten(),
+                limit: Some(FIRMS_LISTED as i64 + 1),
+                ..Default::default()
+            },
+        )
         .await?
         .into_iter()
         .filter(|e| domain::request::can_raise(p, e.town_id, e.service_manager_id))

@@ -298,11 +298,14 @@ pub async fn track(
     let can_edit = user.principal.can_write(scope, facts.as_ref());
     let enterprises = state
         .store
-        .enterprises(&ctx.region.code)
-        .await?
-        .into_iter()
-        .filter(|e| e.track_id == Some(id))
-        .collect();
+        .enterprises_where(
+            &ctx.region.code,
+            &store::reference::FirmFilter {
+                track: Some(id),
+                ..Default::default()
+            },
+        )
+        .await?;
     let html = TrackTemplate {
         layout: Layout::new(&detail.track.name, "system", &user, &ctx),
         detail,
@@ -364,11 +367,14 @@ pub async fn town(
         .collect();
     let enterprises = state
         .store
-        .enterprises(&ctx.region.code)
-        .await?
-        .into_iter()
-        .filter(|e| e.town_id == Some(id))
-        .collect();
+        .enterprises_where(
+            &ctx.region.code,
+            &store::reference::FirmFilter {
+                town: Some(id),
+                ..Default::default()
+            },
+        )
+        .await?;
     let html = TownTemplate {
         layout: Layout::new(&town.name, "overview", &user, &ctx),
         town,

@@ -420,11 +420,13 @@ pub async fn act_on_task(
             tx.complete_milestone(actor, id, *milestone_id).await?
         }
         TaskAction::Enterprise { enterprise_id } => {
-            if !store
-                .enterprises(&d.task.region_code)
+            if store
+                .enterprise_in(
+                    &d.task.region_code,
+                    store::reference::FirmKey::Id(*enterprise_id),
+                )
                 .await?
-                .iter()
-                .any(|e| e.id == *enterprise_id)
+                .is_none()
             {
                 return Err(Error::invalid_field("enterprise_id", "企业不存在"));
             }

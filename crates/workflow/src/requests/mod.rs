@@ -298,14 +298,18 @@ pub(crate) async fn find_firm(
     region: &str,
     r: &FirmRef,
 ) -> Result<store::reference::Enterprise> {
+    use store::reference::FirmKey;
+    let uscc;
+    let key = match r {
+        FirmRef::Id(id) => FirmKey::Id(*id),
+        FirmRef::Uscc(u) => {
+            uscc = u.trim().to_ascii_uppercase();
+            FirmKey::Uscc(&uscc)
+        }
+    };
     store
-        .enterprises(region)
+        .enterprise_in(region, key)
         .await?
-        .into_iter()
-        .find(|e| match r {
-            FirmRef::Id(id) => e.id == *id,
-            FirmRef::Uscc(u) => e.uscc == u.trim(),
-        })
         .ok_or_else(|| Error::NotFound(describe(r)))
 }
 
