@@ -582,3 +582,92 @@ async fn two_identical_introductions_at_once_make_one(dialect: Dialect) {
         1
     );
 }
+
+on_both!(the_needs_are_paged);
+
+/// The needs table shows 50 needs a page, every need on exactly one page; a bad page is refused
+/// with the field named; an introduction recorded on page 2 returns to page 2.
+async fn the_needs_are_paged(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office = app.login("office").await;
+    let get = |path: String| {
+        let s = &office;
+        async move {
+            let resp = s.client.get(s.url(&path)).send().await.expect("page");
+            (resp.status(), resp.text().await.expect("html"))
+        }
+    };
+    let ids = |html: &str| -> Vec<i64> {
+        html.split("data-need=\"")
+            .skip(1)
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .collect()
+    };
+    let board = workflow::matching::board(&app.store, &principal(&app, "office").await, REGION)
+        .await
+        .expect("board");
+    let total = board.needs.len();
+    assert!(
+        total > 100,
+        "the demo has more than two pages of needs: {total}"
+    );
+    let pages = total.div_ceil(50);
+    let (s, first) = get("/matching".into()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        first.contains(&format!("第 1 / {pages} 页")),
+        "{first:.2000}"
+    );
+    assert!(
+        first.contains(&format!("外购需求 {total} 项")),
+        "the headline counts them all"
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for page in 1..=pages {
+        let (_, html) = get(format!("/matching?page={page}")).await;
+        let on_page = ids(&html);
+        assert_eq!(
+            on_page.len(),
+            50.min(total - (page - 1) * 50),
+            "page {page}"
+        );
+        seen.extend(on_page);
+    }
+    assert_eq!(seen.len(), total, "every need on exactly one page");
+    let (s, past) = get(format!("/matching?page={}", pages + 1)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ids(&past).is_empty());
+    for bad in ["0", "-1", "x", "99999999999999999999"] {
+        let (s, html) = get(format!("/matching?page={bad}")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "page={bad}");
+        assert!(html.contains("页码应为正整数"));
+    }
+    // An introduction from page 2 comes back to page 2, at the need.
+    let (_, second) = get("/matching?page=2".into()).await;
+    let need = board
+        .needs
+        .iter()
+        .skip(50)
+        .take(50)
+        .find(|n| n.may_introduce && !n.suggestions.is_empty())
+        .expect("a need with suppliers on page 2");
+    assert!(second.contains(&format!("data-need=\"{}\"", need.id)));
+    let resp = office
+        .client
+        .post(office.url("/matching/introductions"))
+        .form(&[
+            ("csrf", office.csrf.as_str()),
+            ("need", &need.id.to_string()),
+            ("supplier", &need.suggestions[0].uscc),
+            ("note", ""),
+            ("page", "2"),
+        ])
+        .send()
+        .await
+        .expect("introduce");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.url().path(), "/matching");
+    assert_eq!(resp.url().query(), Some("page=2"));
+}

@@ -31,9 +31,32 @@ struct BoardTemplate {
     message: Option<String>,
     error: Option<String>,
     form: Fields,
+    /// 1-based page of the needs table, [`NEEDS_PER_PAGE`] needs each.
+    page: usize,
+    pages: usize,
+}
+
+/// Needs listed per page: a county's needs run to thousands, each with its suppliers.
+const NEEDS_PER_PAGE: usize = 50;
+
+/// The page a form was sent from (a hidden field), to return to it; 1 when absent or odd.
+fn page_of(form: &Fields) -> usize {
+    form.get("page")
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1)
 }
 
 impl BoardTemplate {
+    /// The needs on this page.
+    fn shown_needs(&self) -> &[workflow::matching::NeedView] {
+        let from = (self.page - 1)
+            .saturating_mul(NEEDS_PER_PAGE)
+            .min(self.b.needs.len());
+        let to = (from + NEEDS_PER_PAGE).min(self.b.needs.len());
+        &self.b.needs[from..to]
+    }
+
     fn typed(&self, k: &str) -> String {
         self.form.get(k).cloned().unwrap_or_default()
     }
@@ -61,11 +84,16 @@ async fn render(
     message: Option<String>,
     error: Option<String>,
     form: Fields,
+    page: Option<usize>,
 ) -> Result<String, AppError> {
     let b = workflow::matching::board(&state.store, &user.principal, &ctx.region.code).await?;
+    let pages = b.needs.len().div_ceil(NEEDS_PER_PAGE).max(1);
+    let page = page.unwrap_or_else(|| page_of(&form));
     Ok(BoardTemplate {
         layout: Layout::new("供需对接", "matching", user, ctx),
         b,
+        page,
+        pages,
         today: domain::period::format_date(state.store.now().date()),
         message,
         error,
@@ -77,6 +105,8 @@ async fn render(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct BoardParams {
     pub imported: Option<String>,
+    /// 1-based page of the needs table.
+    pub page: Option<String>,
 }
 
 pub async fn board(
@@ -91,7 +121,24 @@ pub async fn board(
         Some("needs") => Some("外购需求已导入".to_string()),
         _ => None,
     };
-    let html = render(&state, &user, &ctx, message, None, Fields::new()).await?;
+    let page = match q.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(p) => p
+            .parse::<usize>()
+            .ok()
+            .filter(|p| (1..=1_000_000).contains(p))
+            .ok_or_else(|| AppError::bad_field("page", "页码应为正整数"))?,
+    };
+    let html = render(
+        &state,
+        &user,
+        &ctx,
+        message,
+        None,
+        Fields::new(),
+        Some(page),
+    )
+    .await?;
     Ok(respond(html, &ctx))
 }
 
@@ -99,7 +146,10 @@ pub async fn board(
 fn back_to(form: &Fields, anchor: &str) -> String {
     match form.get("back").map(|b| b.trim()) {
         Some(u) if domain::Uscc::parse(u).is_ok() => format!("/enterprises/{u}#firm-matching"),
-        _ => format!("/matching#{anchor}"),
+        _ => match page_of(form) {
+            1 => format!("/matching#{anchor}"),
+            p => format!("/matching?page={p}#{anchor}"),
+        },
     }
 }
 
@@ -116,7 +166,16 @@ async fn after_write(
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_) | AppError::Forbidden(_))) => {
             let ctx = ViewContext::resolve(state, user, headers, &ViewQuery::default()).await?;
             let status = e.status();
-            let html = render(state, user, &ctx, None, Some(e.public_message()), form).await?;
+            let html = render(
+                state,
+                user,
+                &ctx,
+                None,
+                Some(e.public_message()),
+                form,
+                None,
+            )
+            .await?;
             Ok((status, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -206,13 +265,23 @@ pub async fn import(
                 None,
                 Some("请选择导入企业产品还是外购需求".into()),
                 fields,
+                Some(1),
             )
             .await?;
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
         }
     };
     let Some(file) = files.into_iter().next() else {
-        let html = render(&state, &user, &ctx, None, Some("请选择文件".into()), fields).await?;
+        let html = render(
+            &state,
+            &user,
+            &ctx,
+            None,
+            Some("请选择文件".into()),
+            fields,
+            Some(1),
+        )
+        .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
     };
     let actor = user.actor();
@@ -239,7 +308,16 @@ pub async fn import(
         }
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let status = e.status();
-            let html = render(&state, &user, &ctx, None, Some(e.public_message()), fields).await?;
+            let html = render(
+                &state,
+                &user,
+                &ctx,
+                None,
+                Some(e.public_message()),
+                fields,
+                Some(1),
+            )
+            .await?;
             Ok((status, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),
