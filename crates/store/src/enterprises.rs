@@ -270,7 +270,11 @@ impl WriteTx {
             Dialect::Sqlite => FIRMS_PER_STATEMENT,
             Dialect::Postgres => FIRMS_PER_PG_STATEMENT,
         };
-        for chunk in new.chunks(per_statement) {
+        // In USCC order the two unique indexes (USCC, and region and code, which is the USCC
+        // for imported firms) grow at their end instead of splitting pages all over.
+        let mut sorted: Vec<&FirmRecord> = new.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+        for chunk in sorted.chunks(per_statement) {
             let mut sql = crate::multi_row_insert(
                 "INSERT INTO enterprises (region_code, is_sample, created_at, updated_at, code, uscc, name, \
                  legal_form, industry_code, scale_kind, town_id, track_id, founded_on, \
@@ -283,7 +287,7 @@ impl WriteTx {
                 sql.push_str(" RETURNING uscc");
             }
             let mut q = sqlx::query(&sql);
-            for r in chunk {
+            for r in chunk.iter().copied() {
                 q = q
                     .bind(region)
                     .bind(0_i64)
