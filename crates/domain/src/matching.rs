@@ -265,6 +265,12 @@ pub fn can_introduce(p: &crate::Principal, need_firm: &crate::access::Enterprise
     }
 }
 
+/// Enter one firm's product or need by hand (一企一档): those who may record its
+/// introductions — the office, the firm's own service manager.
+pub fn can_register_offer(p: &crate::Principal, firm: &crate::access::EnterpriseFacts) -> bool {
+    can_introduce(p, firm)
+}
+
 /// Write a firm's products and needs (the imports): the office.
 pub fn can_write_offers(p: &crate::Principal) -> bool {
     p.role.is_office()

@@ -210,6 +210,10 @@ impl App {
                 post(serve::service::reassign),
             )
             .route("/enterprises/{uscc}/visits", post(serve::service::visit))
+            .route(
+                "/enterprises/{uscc}/offers",
+                post(matching::pages::register),
+            )
             .route("/service", get(serve::service::coverage))
             .route("/service/assign", post(serve::service::assign))
             .route(

@@ -671,3 +671,166 @@ async fn the_needs_are_paged(dialect: Dialect) {
     assert_eq!(resp.url().path(), "/matching");
     assert_eq!(resp.url().query(), Some("page=2"));
 }
+
+on_both!(a_product_or_need_is_entered_on_the_firm_page);
+
+/// 一企一档's forms: the firm's service manager (or the office) enters one product or need,
+/// checked like an imported one; entering the same name again changes it; a bad field is
+/// refused with its reason and what was typed, writing nothing; another manager's firm and a
+/// town user are refused.
+async fn a_product_or_need_is_entered_on_the_firm_page(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let manager = principal(&app, "manager").await;
+    let firms = app.store.enterprises(REGION).await.expect("firms");
+    let his = firms
+        .iter()
+        .find(|f| f.service_manager_id.is_some() && f.service_manager_id == manager.person_id)
+        .expect("a firm the manager serves")
+        .clone();
+    let not_his = firms
+        .iter()
+        .find(|f| f.service_manager_id.is_some() && f.service_manager_id != manager.person_id)
+        .expect("another manager's firm")
+        .clone();
+    let needs = |uscc: String| {
+        let app = &app;
+        async move {
+            let office = principal(app, "office").await;
+            workflow::matching::for_firm(&app.store, &office, &uscc)
+                .await
+                .expect("firm")
+                .needs
+        }
+    };
+    let session = app.login("manager").await;
+    let page = session
+        .client
+        .get(session.url(&format!("/enterprises/{}", his.uscc)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("登记外购需求"), "{page:.2000}");
+    let post = |uscc: String, fields: Vec<(&'static str, &'static str)>| {
+        let s = &session;
+        async move {
+            let mut form = vec![("csrf", s.csrf.clone())];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
+            let resp = s
+                .client
+                .post(s.url(&format!("/enterprises/{uscc}/offers")))
+                .form(&form)
+                .send()
+                .await
+                .expect("post");
+            (
+                resp.status(),
+                resp.url().to_string(),
+                resp.text().await.expect("html"),
+            )
+        }
+    };
+    let before = needs(his.uscc.clone()).await.len();
+    let need = |amount: &'static str, class: &'static str| {
+        vec![
+            ("kind", "need"),
+            ("name", "外购精密轴承"),
+            ("industry_code", class),
+            ("keywords", "轴承、精密"),
+            ("amount_wan", amount),
+        ]
+    };
+    // Refused: an unknown class, a bad amount, no kind; the typed name is shown again.
+    for (fields, says) in [
+        (need("300", "9999"), "行业"),
+        (need("三百万", "3451"), "年采购额"),
+        (vec![("name", "外购精密轴承")], "请选择登记产品还是外购需求"),
+    ] {
+        let (s, _, html) = post(his.uscc.clone(), fields).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html:.2000}");
+        assert!(html.contains(says), "{says}: {html:.3000}");
+    }
+    let (_, _, html) = post(his.uscc.clone(), need("三百万", "3451")).await;
+    assert!(
+        html.contains("value=\"外购精密轴承\""),
+        "what was typed is kept"
+    );
+    assert_eq!(
+        needs(his.uscc.clone()).await.len(),
+        before,
+        "nothing written"
+    );
+
+    // Entered, then changed by entering the same name again.
+    let (s, url, _) = post(his.uscc.clone(), need("300", "3451")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(url.contains(&format!("/enterprises/{}", his.uscc)), "{url}");
+    let after = needs(his.uscc.clone()).await;
+    assert_eq!(after.len(), before + 1);
+    let n = after
+        .iter()
+        .find(|n| n.name == "外购精密轴承")
+        .expect("the need");
+    assert_eq!(
+        (n.industry_code.as_str(), n.amount_yuan),
+        ("3451", 3_000_000)
+    );
+    let (s, _, _) = post(his.uscc.clone(), need("450.5", "3451")).await;
+    assert_eq!(s, StatusCode::OK);
+    let after = needs(his.uscc.clone()).await;
+    assert_eq!(
+        after.len(),
+        before + 1,
+        "the same name changes, not doubles"
+    );
+    let n = after
+        .iter()
+        .find(|n| n.name == "外购精密轴承")
+        .expect("the need");
+    assert_eq!(n.amount_yuan, 4_505_000);
+    let (s, _, _) = post(
+        his.uscc.clone(),
+        vec![
+            ("kind", "product"),
+            ("name", "精密轴承座"),
+            ("industry_code", "3451"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let office = principal(&app, "office").await;
+    let products = workflow::matching::for_firm(&app.store, &office, &his.uscc)
+        .await
+        .expect("firm")
+        .products;
+    assert!(products.iter().any(|p| p.name == "精密轴承座"));
+
+    // Another manager's firm: refused; a town user: refused or not found; nothing written.
+    let theirs_before = needs(not_his.uscc.clone()).await.len();
+    let (s, _, _) = post(not_his.uscc.clone(), need("300", "3451")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let town = app.login("jiaoxi").await;
+    let resp = town
+        .client
+        .post(town.url(&format!("/enterprises/{}/offers", not_his.uscc)))
+        .form(&[
+            ("csrf", town.csrf.as_str()),
+            ("kind", "need"),
+            ("name", "外购精密轴承"),
+            ("industry_code", "3451"),
+            ("amount_wan", "300"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        matches!(resp.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        resp.status()
+    );
+    assert_eq!(needs(not_his.uscc.clone()).await.len(), theirs_before);
+}

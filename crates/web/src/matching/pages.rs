@@ -323,3 +323,53 @@ pub async fn import(
         Err(e) => Err(e.into()),
     }
 }
+
+/// `POST /enterprises/{uscc}/offers`: one product or need entered on 一企一档 (`kind` is
+/// `product` or `need`); refused, the firm's page again with what was typed.
+pub async fn register(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(uscc): Path<String>,
+    Form(form): Form<Fields>,
+) -> Result<Response, PageError> {
+    user.check_form_csrf(&form)?;
+    let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let result = match get("kind").trim() {
+        "product" => Ok(OfferKind::Product),
+        "need" => Ok(OfferKind::Need),
+        _ => Err(AppError::bad_field("kind", "请选择登记产品还是外购需求")),
+    };
+    let result = match result {
+        Ok(kind) => {
+            let actor = user.actor();
+            workflow::matching::register_offer(
+                &state.store,
+                caller(&user, &actor),
+                kind,
+                &workflow::matching::RegisterOffer {
+                    uscc: uscc.clone(),
+                    name: get("name"),
+                    industry_code: get("industry_code"),
+                    keywords: get("keywords"),
+                    amount_wan: get("amount_wan"),
+                },
+            )
+            .await
+            .map(|_| ())
+            .map_err(AppError::from)
+        }
+        Err(e) => Err(e),
+    };
+    crate::serve::service::after_firm_form(
+        &state,
+        &user,
+        &ctx,
+        &uscc,
+        result,
+        form,
+        "#firm-matching",
+    )
+    .await
+}

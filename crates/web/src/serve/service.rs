@@ -246,7 +246,7 @@ pub async fn visit(
     after_firm_form(&state, &user, &ctx, &uscc, result, form, "#visits").await
 }
 
-async fn after_firm_form(
+pub(crate) async fn after_firm_form(
     state: &AppState,
     user: &CurrentUser,
     ctx: &ViewContext,

@@ -8,8 +8,10 @@
 //! the caller's scope is "not found".
 
 mod import;
+mod register;
 
 pub use import::{import_offers, ImportOffers, ImportOutcome, NEED_HEADERS, PRODUCT_HEADERS};
+pub use register::{register_offer, RegisterOffer};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -246,6 +248,8 @@ fn need_view(
 pub struct FirmMatching {
     pub products: Vec<ProductView>,
     pub needs: Vec<NeedView>,
+    /// Whether the caller may enter the firm's products and needs by hand.
+    pub may_register: bool,
 }
 
 /// The products and needs of a firm the caller may read (else "not found").
@@ -281,7 +285,14 @@ pub async fn for_firm(store: &Store, principal: &Principal, uscc: &str) -> Resul
             needs.push(need_view(principal, &market, n, &intros)?);
         }
     }
-    Ok(FirmMatching { products, needs })
+    Ok(FirmMatching {
+        products,
+        needs,
+        may_register: matching::can_register_offer(
+            principal,
+            &facts(firm.town_id, firm.service_manager_id),
+        ),
+    })
 }
 
 /// Needs of one industry class that no local firm supplies.
