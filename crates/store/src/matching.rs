@@ -282,7 +282,16 @@ impl WriteTx {
                         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                             StoreError::Invalid(format!("企业 {} 不存在", o.enterprise_name))
                         }
-                        _ => e.into(),
+                        // Another transaction added the same item after this one looked (the
+                        // row lock cannot cover a row that did not exist yet).
+                        _ => StoreError::unique(e, || {
+                            format!(
+                                "{}的{}“{}”刚由他人登记，请刷新后再试",
+                                o.enterprise_name,
+                                kind.label(),
+                                o.name
+                            )
+                        }),
                     })?;
                 (id, "create", Upserted::Added, None)
             }

@@ -834,3 +834,61 @@ async fn a_product_or_need_is_entered_on_the_firm_page(dialect: Dialect) {
     );
     assert_eq!(needs(not_his.uscc.clone()).await.len(), theirs_before);
 }
+
+on_both!(identical_hand_entries_at_once_make_one);
+
+/// The same need entered eight times at the same moment (double clicks, several tabs): one
+/// item; each other entry is either the same item unchanged or refused as a conflict, never an
+/// internal error.
+async fn identical_hand_entries_at_once_make_one(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office = principal(&app, "office").await;
+    let firm = app.store.enterprises(REGION).await.expect("firms")[7].clone();
+    let before = app
+        .store
+        .firm_offers(OfferKind::Need, firm.id)
+        .await
+        .expect("needs")
+        .len();
+    let cmd = workflow::matching::RegisterOffer {
+        uscc: firm.uscc.clone(),
+        name: "同时登记的外购件".into(),
+        industry_code: "3451".into(),
+        keywords: "轴承".into(),
+        amount_wan: "120".into(),
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (store, office, cmd) = (app.store.clone(), office.clone(), cmd.clone());
+        set.spawn(async move {
+            let actor = store::Actor::system("测试");
+            workflow::matching::register_offer(
+                &store,
+                Caller {
+                    principal: &office,
+                    actor: &actor,
+                },
+                OfferKind::Need,
+                &cmd,
+            )
+            .await
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = set.join_next().await {
+        match r.expect("task") {
+            Ok(_) => ok += 1,
+            Err(workflow::Error::Store(store::StoreError::Conflict(_))) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(ok >= 1);
+    let after = app
+        .store
+        .firm_offers(OfferKind::Need, firm.id)
+        .await
+        .expect("needs");
+    assert_eq!(after.len(), before + 1);
+}
