@@ -23,6 +23,36 @@ pub(crate) fn caller<'a>(user: &'a CurrentUser, actor: &'a store::Actor) -> Call
     }
 }
 
+/// Beyond this many firms a form asks for the firm's USCC instead of listing the region's firms
+/// in a `<select>` (decision 171).
+pub(crate) const FIRMS_LISTED: usize = 300;
+
+/// The firm a form names: its id from a list (`id_field`) or its USCC typed where the list would
+/// be too long (`uscc_field`), checked here so that a mistyped code is refused with its field.
+pub(crate) fn named_firm(
+    form: &HashMap<String, String>,
+    id_field: &'static str,
+    uscc_field: &'static str,
+) -> Result<workflow::requests::FirmRef, AppError> {
+    use workflow::requests::FirmRef;
+    if let Some(raw) = form.get(uscc_field).map(|s| s.trim()) {
+        if raw.is_empty() {
+            return Err(AppError::bad_field(
+                uscc_field,
+                "请填写企业的统一社会信用代码",
+            ));
+        }
+        let code = domain::Uscc::parse(raw).map_err(|e| {
+            AppError::bad_field(uscc_field, format!("统一社会信用代码“{raw}”无效：{e}"))
+        })?;
+        return Ok(FirmRef::Uscc(code.as_str().to_string()));
+    }
+    let raw = form.get(id_field).map(|s| s.trim()).unwrap_or("");
+    raw.parse::<i64>()
+        .map(FirmRef::Id)
+        .map_err(|_| AppError::bad_field(id_field, "请选择企业"))
+}
+
 pub(crate) fn require_office(user: &CurrentUser) -> Result<(), AppError> {
     Ok(workflow::claim::require_office(&user.principal)?)
 }

@@ -725,7 +725,7 @@ struct Typed {
 impl TaskTemplate {
     /// The firm to add is chosen from a list, or its USCC typed when the region has many.
     fn lists_firms(&self) -> bool {
-        self.enterprises.len() <= FIRMS_LISTED
+        self.enterprises.len() <= super::FIRMS_LISTED
     }
 
     /// What was typed into field `key` of the refused `action` form (empty otherwise).
@@ -806,7 +806,7 @@ async fn render_task_typed(
             .enterprises_where(
                 &v.detail.task.region_code,
                 &store::reference::FirmFilter {
-                    limit: Some(FIRMS_LISTED as i64 + 1),
+                    limit: Some(super::FIRMS_LISTED as i64 + 1),
                     ..Default::default()
                 },
             )
@@ -915,46 +915,6 @@ pub async fn task_progress(
     }
 }
 
-/// Beyond this many firms the task page asks for the firm's USCC instead of listing the
-/// region's firms in a `<select>` (decision 171).
-const FIRMS_LISTED: usize = 300;
-
-/// A firm named by its USCC (`enterprise_uscc`, typed where the region has too many firms to
-/// list) becomes the `enterprise_id` the action takes; the workflow still checks it is the
-/// task's region's.
-async fn firm_by_code(
-    state: &AppState,
-    form: &mut HashMap<String, String>,
-) -> Result<(), AppError> {
-    let Some(raw) = form.get("enterprise_uscc").map(|s| s.trim().to_string()) else {
-        return Ok(());
-    };
-    if raw.is_empty() {
-        return Err(AppError::bad_field(
-            "enterprise_uscc",
-            "请填写企业的统一社会信用代码",
-        ));
-    }
-    let code = domain::Uscc::parse(&raw).map_err(|e| {
-        AppError::bad_field(
-            "enterprise_uscc",
-            format!("统一社会信用代码“{raw}”无效：{e}"),
-        )
-    })?;
-    let firm = state
-        .store
-        .firm_by_uscc(code.as_str())
-        .await?
-        .ok_or_else(|| {
-            AppError::bad_field(
-                "enterprise_uscc",
-                format!("企业库中没有统一社会信用代码为 {code} 的企业"),
-            )
-        })?;
-    form.insert("enterprise_id".into(), firm.id.to_string());
-    Ok(())
-}
-
 /// Builds a task action from the page's form.
 fn task_action_command(
     action: &str,
@@ -981,7 +941,7 @@ fn task_action_command(
                 .map_err(|_| AppError::bad_field("milestone_id", "无效的节点"))?,
         },
         "enterprise" => TaskAction::Enterprise {
-            enterprise_id: enterprise()?,
+            firm: super::named_firm(form, "enterprise_id", "enterprise_uscc")?,
         },
         "service" => TaskAction::Service {
             enterprise_id: enterprise()?,
@@ -1019,17 +979,6 @@ pub async fn task_action(
     let ctx = ViewContext::resolve(&state, &user, &headers, &ViewQuery::default()).await?;
     load_task(&state, &user, id).await?;
     let actor = user.actor();
-    let mut form = form;
-    if let Err(e) = firm_by_code(&state, &mut form).await {
-        let msg = Some(e.public_message());
-        let typed = Typed {
-            action,
-            form,
-            confirm: false,
-        };
-        let html = render_task_typed(&state, &user, &ctx, id, None, msg, typed).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
-    }
     let result = match super::task_move(&action, &form, vec![]) {
         Ok(Some(mv)) => workflow::claim::supervise(&state.store, caller(&user, &actor), id, &mv)
             .await

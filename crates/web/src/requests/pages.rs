@@ -103,7 +103,7 @@ impl ListTemplate {
     }
     /// The forms list the firms to choose from, or ask for a USCC when there are too many.
     fn lists_firms(&self) -> bool {
-        self.firms.len() <= FIRMS_LISTED
+        self.firms.len() <= crate::claim::FIRMS_LISTED
     }
 }
 
@@ -180,7 +180,7 @@ async fn render_list(
                 manager: (p.role == domain::Role::ServiceManager)
                     .then_some(p.person_id)
                     .flatten(),
-                limit: Some(FIRMS_LISTED as i64 + 1),
+                limit: Some(crate::claim::FIRMS_LISTED as i64 + 1),
                 ..Default::default()
             },
         )
@@ -218,28 +218,9 @@ pub async fn list(
     Ok(respond(html, &ctx))
 }
 
-/// Beyond this many firms the forms ask for the firm's USCC instead of listing every firm in
-/// a `<select>` (the office of a county has thousands).
-const FIRMS_LISTED: usize = 300;
-
-/// The firm a form names: its id from the list, or its USCC typed when the list is too long.
+/// The firm a form names (`firm` from the list or `firm_uscc` typed).
 fn firm_of(form: &HashMap<String, String>) -> Result<FirmRef, AppError> {
-    if let Some(uscc) = form.get("firm_uscc").map(|s| s.trim()) {
-        if uscc.is_empty() {
-            return Err(AppError::bad_field(
-                "firm_uscc",
-                "请填写企业的统一社会信用代码",
-            ));
-        }
-        let code = domain::Uscc::parse(uscc).map_err(|e| {
-            AppError::bad_field("firm_uscc", format!("统一社会信用代码“{uscc}”无效：{e}"))
-        })?;
-        return Ok(FirmRef::Uscc(code.as_str().to_string()));
-    }
-    let raw = form.get("firm").map(String::as_str).unwrap_or("");
-    Ok(FirmRef::Id(
-        parse_id(raw, "企业").map_err(|_| AppError::bad_field("firm", "请选择企业"))?,
-    ))
+    crate::claim::named_firm(form, "firm", "firm_uscc")
 }
 
 /// Raises a request from the list page's form.

@@ -364,8 +364,9 @@ pub enum TaskAction {
     Milestone {
         milestone_id: i64,
     },
+    /// Adds a firm of the task's region: by id (a list) or by USCC (typed).
     Enterprise {
-        enterprise_id: i64,
+        firm: crate::requests::FirmRef,
     },
     Service {
         enterprise_id: i64,
@@ -419,18 +420,13 @@ pub async fn act_on_task(
         TaskAction::Milestone { milestone_id } => {
             tx.complete_milestone(actor, id, *milestone_id).await?
         }
-        TaskAction::Enterprise { enterprise_id } => {
-            if store
-                .enterprise_in(
-                    &d.task.region_code,
-                    store::reference::FirmKey::Id(*enterprise_id),
-                )
-                .await?
-                .is_none()
-            {
-                return Err(Error::invalid_field("enterprise_id", "企业不存在"));
-            }
-            tx.add_task_enterprise(actor, id, *enterprise_id).await?;
+        TaskAction::Enterprise { firm } => {
+            let field = match firm {
+                crate::requests::FirmRef::Id(_) => "enterprise_id",
+                crate::requests::FirmRef::Uscc(_) => "enterprise_uscc",
+            };
+            let e = crate::requests::firm_in(store, &d.task.region_code, firm, field).await?;
+            tx.add_task_enterprise(actor, id, e.id).await?;
         }
         TaskAction::Service {
             enterprise_id,

@@ -293,6 +293,38 @@ fn describe(r: &FirmRef) -> String {
     }
 }
 
+/// The region's firm a form names, or why not as an error of `field`: an empty or malformed
+/// USCC, or one the region's registry does not hold.
+pub async fn firm_in(
+    store: &Store,
+    region: &str,
+    r: &FirmRef,
+    field: &'static str,
+) -> Result<store::reference::Enterprise> {
+    if let FirmRef::Uscc(raw) = r {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(Error::invalid_field(field, "请填写企业的统一社会信用代码"));
+        }
+        let code = domain::Uscc::parse(raw).map_err(|e| {
+            Error::invalid_field(field, format!("统一社会信用代码“{raw}”无效：{e}"))
+        })?;
+        return find_firm(store, region, &FirmRef::Uscc(code.as_str().to_string()))
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::invalid_field(
+                    field,
+                    format!("企业库中没有统一社会信用代码为 {code} 的本地企业"),
+                ),
+                e => e,
+            });
+    }
+    find_firm(store, region, r).await.map_err(|e| match e {
+        Error::NotFound(_) => Error::invalid_field(field, "企业不存在"),
+        e => e,
+    })
+}
+
 pub(crate) async fn find_firm(
     store: &Store,
     region: &str,
