@@ -823,6 +823,44 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How many of a region's firms are in a town and/or a track, and how many of them are
+    /// above scale: a town's and a track's page count them and list only a few.
+    pub async fn count_firms(&self, q: &FirmCount) -> Result<(i64, i64)> {
+        let mut sql = String::from(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.above_scale = 1 THEN 1 ELSE 0 END), 0) \
+             FROM enterprises e WHERE e.region_code = $1",
+        );
+        let mut binds = Vec::new();
+        for t in [q.town_id, q.only_town].into_iter().flatten() {
+            binds.push(t);
+            sql.push_str(&format!(" AND e.town_id = ${}", binds.len() + 1));
+        }
+        if let Some(t) = q.track_id {
+            binds.push(t);
+            sql.push_str(&format!(
+                " AND e.id IN (SELECT enterprise_id FROM enterprise_tracks WHERE track_id = ${})",
+                binds.len() + 1
+            ));
+        }
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql).bind(q.region.clone());
+        for b in binds {
+            query = query.bind(b);
+        }
+        Ok(query.persistent(false).fetch_one(&self.pool).await?)
+    }
+}
+
+/// Which firms [`Store::count_firms`] counts: a region's, narrowed like a search.
+#[derive(Debug, Clone, Default)]
+pub struct FirmCount {
+    pub region: String,
+    pub town_id: Option<i64>,
+    /// The caller's own town, when he sees no other.
+    pub only_town: Option<i64>,
+    pub track_id: Option<i64>,
+}
+
 /// Beyond this many firms in one industry, intersecting them with a name's candidates in
 /// memory costs more than it saves.
 const MAX_INDUSTRY_IDS: usize = 200_000;

@@ -17,6 +17,7 @@ on_both!(
     an_upsert_records_what_changed,
     a_town_sees_only_its_firms_and_figures_follow_the_rule,
     the_pages_and_the_api_show_the_registry_within_scope,
+    a_town_and_a_track_page_count_their_firms_and_list_a_few_within_scope,
 );
 
 const REGION: &str = "370281";
@@ -378,4 +379,124 @@ async fn the_pages_and_the_api_show_the_registry_within_scope(dialect: Dialect) 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["firm"]["industry_name"], "家用制冷电器具制造");
     assert_eq!(body["figures_visible"], true);
+}
+
+/// The firm links of a page (to 一企一档), in order.
+fn firm_links(html: &str) -> Vec<String> {
+    html.split("href=\"/enterprises/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|u| Uscc::parse(u).is_ok())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A town's page and a track's page count their firms and list at most 20 (the demo's towns
+/// have hundreds), linking to the registry for the rest; a town user's track page counts and
+/// lists only his town's firms (it listed the whole track's, other towns' included).
+async fn a_town_and_a_track_page_count_their_firms_and_list_a_few_within_scope(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let jiaoxi = app.town_id("jiaoxi").await;
+    let all = app.store.enterprises(REGION).await.expect("firms");
+    let in_town: Vec<_> = all.iter().filter(|e| e.town_id == Some(jiaoxi)).collect();
+    let above = in_town.iter().filter(|e| e.above_scale == 1).count();
+    assert!(in_town.len() > 20, "the demo town has many firms");
+    let office = app.login("office").await;
+    let html = office
+        .client
+        .get(office.url(&format!("/towns/{jiaoxi}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!(
+            "企业库中共 {} 家，其中规上 {above} 家",
+            in_town.len()
+        )),
+        "the town's count"
+    );
+    assert!(html.contains(&format!("href=\"/enterprises?town={jiaoxi}\"")));
+    let listed = firm_links(&html);
+    assert_eq!(listed.len(), 20, "twenty firms listed");
+    for u in &listed {
+        let e = in_town
+            .iter()
+            .find(|e| &e.uscc == u)
+            .expect("a firm of the town");
+        assert_eq!(e.above_scale, 1, "above-scale firms first: {u}");
+    }
+
+    // A track with firms in several towns, as the office and as the town's user sees it.
+    let office_p = principal(Role::Office, None, None);
+    let mut track_firms: Vec<(i64, String, Option<i64>)> = Vec::new();
+    for t in app.store.tracks(REGION).await.expect("tracks") {
+        let mut members = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = enterprises::search(
+                &app.store,
+                &office_p,
+                &FirmSearch {
+                    region: REGION.into(),
+                    track_id: Some(t.id),
+                    page,
+                    per_page: 200,
+                    ..FirmSearch::default()
+                },
+            )
+            .await
+            .expect("search");
+            members.extend(p.firms.into_iter().map(|f| (t.id, f.uscc, f.town_id)));
+            if !p.has_more {
+                break;
+            }
+            page += 1;
+        }
+        let towns = members.iter().filter(|m| m.2 == Some(jiaoxi)).count();
+        if towns > 0 && towns < members.len() {
+            track_firms = members;
+            break;
+        }
+    }
+    let track = track_firms.first().expect("a track across towns").0;
+    let mine = track_firms.iter().filter(|m| m.2 == Some(jiaoxi)).count();
+    let page = |who: &'static str| {
+        let app = &app;
+        async move {
+            let s = app.login(who).await;
+            s.client
+                .get(s.url(&format!("/tracks/{track}")))
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let seen = page("office").await;
+    assert!(seen.contains(&format!("企业库中共 {} 家", track_firms.len())));
+    let seen = page("jiaoxi").await;
+    assert!(
+        seen.contains(&format!("企业库中共 {mine} 家")),
+        "a town user counts his town's firms of the track"
+    );
+    let listed = firm_links(&seen);
+    assert!(!listed.is_empty() && listed.len() <= 20);
+    for u in listed {
+        let m = track_firms
+            .iter()
+            .find(|m| m.1 == u)
+            .expect("a firm of the track");
+        assert_eq!(
+            m.2,
+            Some(jiaoxi),
+            "another town's firm on a town user's track page: {u}"
+        );
+    }
 }

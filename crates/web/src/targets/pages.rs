@@ -262,7 +262,9 @@ struct TrackTemplate {
     layout: Layout,
     detail: TrackDetail,
     targets: Vec<TargetView>,
-    enterprises: Vec<store::reference::Enterprise>,
+    firms: workflow::serve::enterprises::GroupFirms,
+    /// The registry's query that lists all of them.
+    filter: String,
     can_edit: bool,
 }
 
@@ -296,21 +298,19 @@ pub async fn track(
     );
     let facts = state.store.track_facts(id).await?;
     let can_edit = user.principal.can_write(scope, facts.as_ref());
-    let enterprises = state
-        .store
-        .enterprises_where(
-            &ctx.region.code,
-            &store::reference::FirmFilter {
-                track: Some(id),
-                ..Default::default()
-            },
-        )
-        .await?;
+    let firms = workflow::serve::enterprises::group_firms(
+        &state.store,
+        &user.principal,
+        &ctx.region.code,
+        workflow::serve::enterprises::FirmGroup::Track(id),
+    )
+    .await?;
     let html = TrackTemplate {
         layout: Layout::new(&detail.track.name, "system", &user, &ctx),
         detail,
         targets,
-        enterprises,
+        firms,
+        filter: format!("track={id}"),
         can_edit,
     }
     .render()?;
@@ -324,7 +324,8 @@ struct TownTemplate {
     town: store::reference::Town,
     targets: Vec<TargetView>,
     host_areas: Vec<store::reference::HostArea>,
-    enterprises: Vec<store::reference::Enterprise>,
+    firms: workflow::serve::enterprises::GroupFirms,
+    filter: String,
 }
 
 pub async fn town(
@@ -365,22 +366,20 @@ pub async fn town(
         .into_iter()
         .filter(|h| h.town_id == Some(id))
         .collect();
-    let enterprises = state
-        .store
-        .enterprises_where(
-            &ctx.region.code,
-            &store::reference::FirmFilter {
-                town: Some(id),
-                ..Default::default()
-            },
-        )
-        .await?;
+    let firms = workflow::serve::enterprises::group_firms(
+        &state.store,
+        &user.principal,
+        &ctx.region.code,
+        workflow::serve::enterprises::FirmGroup::Town(id),
+    )
+    .await?;
     let html = TownTemplate {
         layout: Layout::new(&town.name, "overview", &user, &ctx),
         town,
         targets,
         host_areas,
-        enterprises,
+        firms,
+        filter: format!("town={id}"),
     }
     .render()?;
     Ok(respond(html, &ctx))

@@ -306,3 +306,86 @@ pub async fn firm_file(
         updated_at: row.updated_at.clone(),
     })
 }
+
+/// Whose firms a page lists beside its own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirmGroup {
+    Town(i64),
+    Track(i64),
+}
+
+/// Firms a town's or a track's page lists: at most this many, the rest are in the registry.
+pub const GROUP_SHOWN: i64 = 20;
+
+/// A town's or a track's firms within the caller's scope: how many, how many above scale, and
+/// the first [`GROUP_SHOWN`] (above-scale firms when there are any).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GroupFirms {
+    pub total: i64,
+    pub above_scale: i64,
+    /// Whether `shown` are the group's above-scale firms (else its firms of any scale).
+    pub shown_above_scale: bool,
+    pub shown: Vec<FirmSummary>,
+}
+
+/// Counts and lists a town's or a track's firms as the caller may see them (a town user: his
+/// town's only), through the same search as the registry's page.
+pub async fn group_firms(
+    store: &Store,
+    principal: &Principal,
+    region: &str,
+    group: FirmGroup,
+) -> Result<GroupFirms, Error> {
+    let (town_id, track_id) = match group {
+        FirmGroup::Town(t) => (Some(t), None),
+        FirmGroup::Track(t) => (None, Some(t)),
+    };
+    let only_town = match principal.role {
+        domain::Role::Town => match principal.town_id {
+            Some(t) => Some(t),
+            None => {
+                return Ok(GroupFirms {
+                    total: 0,
+                    above_scale: 0,
+                    shown_above_scale: false,
+                    shown: Vec::new(),
+                })
+            }
+        },
+        _ => None,
+    };
+    let (total, above_scale) = store
+        .count_firms(&store::enterprises::FirmCount {
+            region: region.to_string(),
+            town_id,
+            only_town,
+            track_id,
+        })
+        .await?;
+    let shown_above_scale = above_scale > 0;
+    let shown = if total == 0 {
+        Vec::new()
+    } else {
+        search(
+            store,
+            principal,
+            &FirmSearch {
+                region: region.to_string(),
+                town_id,
+                track_id,
+                above_scale: shown_above_scale.then_some(true),
+                page: 1,
+                per_page: GROUP_SHOWN,
+                ..FirmSearch::default()
+            },
+        )
+        .await?
+        .firms
+    };
+    Ok(GroupFirms {
+        total,
+        above_scale,
+        shown_above_scale,
+        shown,
+    })
+}
