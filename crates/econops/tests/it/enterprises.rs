@@ -483,7 +483,7 @@ async fn a_town_and_a_track_page_count_their_firms_and_list_a_few_within_scope(d
     assert!(seen.contains(&format!("企业库中共 {} 家", track_firms.len())));
     let seen = page("jiaoxi").await;
     assert!(
-        seen.contains(&format!("企业库中共 {mine} 家")),
+        seen.contains(&format!("本镇街企业库中共 {mine} 家")),
         "a town user counts his town's firms of the track"
     );
     let listed = firm_links(&seen);

@@ -673,6 +673,7 @@ async fn the_needs_are_paged(dialect: Dialect) {
 }
 
 on_both!(a_product_or_need_is_entered_on_the_firm_page);
+on_both!(the_introductions_are_paged);
 
 /// 一企一档's forms: the firm's service manager (or the office) enters one product or need,
 /// checked like an imported one; entering the same name again changes it; a bad field is
@@ -891,4 +892,107 @@ async fn identical_hand_entries_at_once_make_one(dialect: Dialect) {
         .await
         .expect("needs");
     assert_eq!(after.len(), before + 1);
+}
+
+/// The introductions table is paged (50 a page) apart from the needs: each page has its own
+/// introductions, together all of them; a deal recorded from page 2 returns to page 2; a bad
+/// page is refused with its reason.
+async fn the_introductions_are_paged(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let office_p = principal(&app, "office").await;
+    let actor = store::Actor::system("test");
+    let caller = workflow::claim::Caller {
+        principal: &office_p,
+        actor: &actor,
+    };
+    let board = workflow::matching::board(&app.store, &office_p, REGION)
+        .await
+        .expect("board");
+    // Enough introductions for three pages: each need to each of its suggested suppliers.
+    'outer: for n in &board.needs {
+        for s in &n.suggestions {
+            workflow::matching::introduce(
+                &app.store,
+                caller,
+                n.id,
+                &workflow::requests::FirmRef::Uscc(s.uscc.clone()),
+                "",
+            )
+            .await
+            .expect("introduce");
+            let b = workflow::matching::board(&app.store, &office_p, REGION)
+                .await
+                .expect("board");
+            if b.introductions.len() > 110 {
+                break 'outer;
+            }
+        }
+    }
+    let board = workflow::matching::board(&app.store, &office_p, REGION)
+        .await
+        .expect("board");
+    let total = board.introductions.len();
+    assert!(total > 100, "{total}");
+    let office = app.login("office").await;
+    let get = |path: String| {
+        let s = &office;
+        async move {
+            let resp = s.client.get(s.url(&path)).send().await.expect("page");
+            (resp.status(), resp.text().await.expect("html"))
+        }
+    };
+    let ids = |html: &str| -> Vec<i64> {
+        html.split("data-introduction=\"")
+            .skip(1)
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .collect()
+    };
+    let pages = total.div_ceil(50);
+    let mut seen = std::collections::BTreeSet::new();
+    for ipage in 1..=pages {
+        let (s, html) = get(format!("/matching?ipage={ipage}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&format!("第 {ipage} / {pages} 页（每页 50 次）")));
+        let on_page = ids(&html);
+        assert_eq!(
+            on_page.len(),
+            50.min(total - (ipage - 1) * 50),
+            "ipage {ipage}"
+        );
+        seen.extend(on_page);
+    }
+    assert_eq!(seen.len(), total, "every introduction on exactly one page");
+    for bad in ["0", "x", "-3"] {
+        let (s, html) = get(format!("/matching?ipage={bad}")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "ipage={bad}");
+        assert!(html.contains("页码应为正整数"));
+    }
+    // A deal on page 2 comes back to page 2 of the introductions.
+    let (_, second) = get("/matching?ipage=2".into()).await;
+    let intro = board
+        .introductions
+        .iter()
+        .skip(50)
+        .take(50)
+        .find(|i| i.deal_wan.is_none())
+        .expect("an open introduction on page 2");
+    assert!(second.contains(&format!("data-introduction=\"{}\"", intro.id)));
+    let resp = office
+        .client
+        .post(office.url(&format!("/matching/introductions/{}/deal", intro.id)))
+        .form(&[
+            ("csrf", office.csrf.as_str()),
+            ("amount_wan", "120"),
+            ("deal_on", "2025-10-14"),
+            ("page", "1"),
+            ("ipage", "2"),
+        ])
+        .send()
+        .await
+        .expect("deal");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.url().path(), "/matching");
+    assert_eq!(resp.url().query(), Some("ipage=2"));
 }

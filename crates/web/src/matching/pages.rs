@@ -34,14 +34,21 @@ struct BoardTemplate {
     /// 1-based page of the needs table, [`NEEDS_PER_PAGE`] needs each.
     page: usize,
     pages: usize,
+    /// 1-based page of the introductions table, [`INTRODUCTIONS_PER_PAGE`] each.
+    ipage: usize,
+    ipages: usize,
 }
 
 /// Needs listed per page: a county's needs run to thousands, each with its suppliers.
 const NEEDS_PER_PAGE: usize = 50;
 
-/// The page a form was sent from (a hidden field), to return to it; 1 when absent or odd.
-fn page_of(form: &Fields) -> usize {
-    form.get("page")
+/// Introductions listed per page: one is recorded for every call a service manager makes.
+const INTRODUCTIONS_PER_PAGE: usize = 50;
+
+/// The page a form was sent from (the hidden field `page` or `ipage`), to return to it; 1
+/// when absent or odd.
+fn page_of(form: &Fields, field: &str) -> usize {
+    form.get(field)
         .and_then(|p| p.trim().parse::<usize>().ok())
         .filter(|p| (1..=1_000_000).contains(p))
         .unwrap_or(1)
@@ -55,6 +62,16 @@ impl BoardTemplate {
             .min(self.b.needs.len());
         let to = (from + NEEDS_PER_PAGE).min(self.b.needs.len());
         &self.b.needs[from..to]
+    }
+
+    /// The introductions on this page of their table.
+    fn shown_introductions(&self) -> &[workflow::matching::IntroView] {
+        let all = &self.b.introductions;
+        let from = (self.ipage - 1)
+            .saturating_mul(INTRODUCTIONS_PER_PAGE)
+            .min(all.len());
+        let to = (from + INTRODUCTIONS_PER_PAGE).min(all.len());
+        &all[from..to]
     }
 
     fn typed(&self, k: &str) -> String {
@@ -84,16 +101,24 @@ async fn render(
     message: Option<String>,
     error: Option<String>,
     form: Fields,
-    page: Option<usize>,
+    pages_asked: Option<(usize, usize)>,
 ) -> Result<String, AppError> {
     let b = workflow::matching::board(&state.store, &user.principal, &ctx.region.code).await?;
     let pages = b.needs.len().div_ceil(NEEDS_PER_PAGE).max(1);
-    let page = page.unwrap_or_else(|| page_of(&form));
+    let ipages = b
+        .introductions
+        .len()
+        .div_ceil(INTRODUCTIONS_PER_PAGE)
+        .max(1);
+    let (page, ipage) =
+        pages_asked.unwrap_or_else(|| (page_of(&form, "page"), page_of(&form, "ipage")));
     Ok(BoardTemplate {
         layout: Layout::new("供需对接", "matching", user, ctx),
         b,
         page,
         pages,
+        ipage,
+        ipages,
         today: domain::period::format_date(state.store.now().date()),
         message,
         error,
@@ -107,6 +132,8 @@ pub struct BoardParams {
     pub imported: Option<String>,
     /// 1-based page of the needs table.
     pub page: Option<String>,
+    /// 1-based page of the introductions table.
+    pub ipage: Option<String>,
 }
 
 pub async fn board(
@@ -121,14 +148,16 @@ pub async fn board(
         Some("needs") => Some("外购需求已导入".to_string()),
         _ => None,
     };
-    let page = match q.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        None => 1,
+    let asked = |v: &Option<String>, field: &str| match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(1),
         Some(p) => p
             .parse::<usize>()
             .ok()
             .filter(|p| (1..=1_000_000).contains(p))
-            .ok_or_else(|| AppError::bad_field("page", "页码应为正整数"))?,
+            .ok_or_else(|| AppError::bad_field(field, "页码应为正整数")),
     };
+    let page = asked(&q.page, "page")?;
+    let ipage = asked(&q.ipage, "ipage")?;
     let html = render(
         &state,
         &user,
@@ -136,7 +165,7 @@ pub async fn board(
         message,
         None,
         Fields::new(),
-        Some(page),
+        Some((page, ipage)),
     )
     .await?;
     Ok(respond(html, &ctx))
@@ -146,10 +175,20 @@ pub async fn board(
 fn back_to(form: &Fields, anchor: &str) -> String {
     match form.get("back").map(|b| b.trim()) {
         Some(u) if domain::Uscc::parse(u).is_ok() => format!("/enterprises/{u}#firm-matching"),
-        _ => match page_of(form) {
-            1 => format!("/matching#{anchor}"),
-            p => format!("/matching?page={p}#{anchor}"),
-        },
+        _ => {
+            let pages: Vec<String> = ["page", "ipage"]
+                .into_iter()
+                .filter_map(|f| match page_of(form, f) {
+                    1 => None,
+                    p => Some(format!("{f}={p}")),
+                })
+                .collect();
+            if pages.is_empty() {
+                format!("/matching#{anchor}")
+            } else {
+                format!("/matching?{}#{anchor}", pages.join("&"))
+            }
+        }
     }
 }
 
@@ -265,7 +304,7 @@ pub async fn import(
                 None,
                 Some("请选择导入企业产品还是外购需求".into()),
                 fields,
-                Some(1),
+                Some((1, 1)),
             )
             .await?;
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
@@ -279,7 +318,7 @@ pub async fn import(
             None,
             Some("请选择文件".into()),
             fields,
-            Some(1),
+            Some((1, 1)),
         )
         .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
@@ -315,7 +354,7 @@ pub async fn import(
                 None,
                 Some(e.public_message()),
                 fields,
-                Some(1),
+                Some((1, 1)),
             )
             .await?;
             Ok((status, Html(html)).into_response())

@@ -326,6 +326,8 @@ pub struct GroupFirms {
     /// Whether `shown` are the group's above-scale firms (else its firms of any scale).
     pub shown_above_scale: bool,
     pub shown: Vec<FirmSummary>,
+    /// Counted and listed within the caller's own town only (a town user).
+    pub own_town_only: bool,
 }
 
 /// Counts and lists a town's or a track's firms as the caller may see them (a town user: his
@@ -349,6 +351,7 @@ pub async fn group_firms(
                     above_scale: 0,
                     shown_above_scale: false,
                     shown: Vec::new(),
+                    own_town_only: true,
                 })
             }
         },
@@ -387,5 +390,6 @@ pub async fn group_firms(
         above_scale,
         shown_above_scale,
         shown,
+        own_town_only: only_town.is_some(),
     })
 }
