@@ -754,6 +754,19 @@ async fn a_product_or_need_is_entered_on_the_firm_page(dialect: Dialect) {
         let (s, _, html) = post(his.uscc.clone(), fields).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html:.2000}");
         assert!(html.contains(says), "{says}: {html:.3000}");
+        // Beside the form that was sent, not in the service section; the top of the page
+        // points there.
+        let matching_at = html.find("id=\"firm-matching\"").expect("the section");
+        let alerts: Vec<_> = html.match_indices("role=\"alert\"").collect();
+        assert_eq!(alerts.len(), 1, "one message");
+        assert!(alerts[0].0 > matching_at, "the message is beside the form");
+        assert!(html[alerts[0].0..]
+            .split("</p>")
+            .next()
+            .unwrap_or("")
+            .contains(says));
+        assert!(html.contains("<a href=\"#firm-matching\">未保存"));
+        assert!(!html.contains("<details open><summary>登记走访"));
     }
     let (_, _, html) = post(his.uscc.clone(), need("三百万", "3451")).await;
     assert!(

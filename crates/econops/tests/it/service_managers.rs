@@ -367,6 +367,32 @@ async fn visits_by_the_firms_own_people_only(dialect: Dialect) {
         );
     }
     assert_eq!(html.contains("走访逾期的企业"), !overdue.is_empty());
+
+    // The page's visit form, refused: the message inside the opened visit form, what was typed
+    // kept, nothing written.
+    let page = app.login("manager").await;
+    let resp = page
+        .client
+        .post(page.url(&format!("/enterprises/{}/visits", firm.uscc)))
+        .form(&[
+            ("csrf", page.csrf.as_str()),
+            ("visited_on", "2025-10-13"),
+            ("people_met", "总经理 王某"),
+            ("findings", " "),
+        ])
+        .send()
+        .await
+        .expect("visit");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("html");
+    let form_at = html
+        .find("<details open><summary>登记走访")
+        .expect("the visit form open");
+    let alerts: Vec<_> = html.match_indices("role=\"alert\"").collect();
+    assert_eq!(alerts.len(), 1, "one message");
+    assert!(alerts[0].0 > form_at, "the message inside the visit form");
+    assert!(html.contains("<a href=\"#visits\">未保存"));
+    assert!(html.contains("value=\"总经理 王某\""));
 }
 
 async fn two_reassignments_of_one_firm_at_once(dialect: Dialect) {

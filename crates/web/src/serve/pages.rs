@@ -147,6 +147,9 @@ struct FileTemplate {
     categories: Vec<(&'static str, &'static str)>,
     today: String,
     error: Option<String>,
+    /// The anchor of the form that was refused (`#service`, `#visits`, `#firm-matching`): its
+    /// message is shown beside it.
+    error_at: &'static str,
     form: HashMap<String, String>,
     /// The firm's figures for its chart (JSON), `null` when there are none to show.
     chart: String,
@@ -165,6 +168,11 @@ impl FileTemplate {
     fn field(&self, k: &str) -> &str {
         self.form.get(k).map(String::as_str).unwrap_or("")
     }
+
+    /// The refusal's message when the form at `anchor` was the one refused.
+    fn error_at(&self, anchor: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_at == anchor)
+    }
 }
 
 /// 一企一档 as HTML, with a refused form's message and what was typed.
@@ -173,9 +181,13 @@ pub(crate) async fn firm_html(
     user: &CurrentUser,
     ctx: &ViewContext,
     uscc: &str,
-    error: Option<String>,
+    error: Option<(String, &'static str)>,
     form: HashMap<String, String>,
 ) -> Result<String, AppError> {
+    let (error, error_at) = match error {
+        Some((message, at)) => (Some(message), at),
+        None => (None, ""),
+    };
     let f = workflow::serve::enterprises::firm_file(&state.store, &user.principal, uscc).await?;
     let row = state
         .store
@@ -224,6 +236,7 @@ pub(crate) async fn firm_html(
         categories,
         today: domain::period::format_date(state.store.now().date()),
         error,
+        error_at,
         form,
     }
     .render()?)

@@ -253,7 +253,7 @@ pub(crate) async fn after_firm_form(
     uscc: &str,
     result: Result<(), AppError>,
     form: HashMap<String, String>,
-    anchor: &str,
+    anchor: &'static str,
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => {
@@ -261,9 +261,15 @@ pub(crate) async fn after_firm_form(
         }
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
             let status = e.status();
-            let html =
-                super::pages::firm_html(state, user, ctx, uscc, Some(e.public_message()), form)
-                    .await?;
+            let html = super::pages::firm_html(
+                state,
+                user,
+                ctx,
+                uscc,
+                Some((e.public_message(), anchor)),
+                form,
+            )
+            .await?;
             Ok((status, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),
