@@ -404,15 +404,7 @@ async fn a_town_and_a_track_page_count_their_firms_and_list_a_few_within_scope(d
     let above = in_town.iter().filter(|e| e.above_scale == 1).count();
     assert!(in_town.len() > 20, "the demo town has many firms");
     let office = app.login("office").await;
-    let html = office
-        .client
-        .get(office.url(&format!("/towns/{jiaoxi}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let (_, html) = office.get_page(&format!("/towns/{jiaoxi}")).await;
     assert!(
         html.contains(&format!(
             "企业库中共 {} 家，其中规上 {above} 家",
@@ -465,23 +457,10 @@ async fn a_town_and_a_track_page_count_their_firms_and_list_a_few_within_scope(d
     }
     let track = track_firms.first().expect("a track across towns").0;
     let mine = track_firms.iter().filter(|m| m.2 == Some(jiaoxi)).count();
-    let page = |who: &'static str| {
-        let app = &app;
-        async move {
-            let s = app.login(who).await;
-            s.client
-                .get(s.url(&format!("/tracks/{track}")))
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("html")
-        }
-    };
-    let seen = page("office").await;
+    let track_page = format!("/tracks/{track}");
+    let (_, seen) = office.get_page(&track_page).await;
     assert!(seen.contains(&format!("企业库中共 {} 家", track_firms.len())));
-    let seen = page("jiaoxi").await;
+    let (_, seen) = app.login("jiaoxi").await.get_page(&track_page).await;
     assert!(
         seen.contains(&format!("本镇街企业库中共 {mine} 家")),
         "a town user counts his town's firms of the track"

@@ -594,10 +594,7 @@ async fn the_needs_are_paged(dialect: Dialect) {
     let office = app.login("office").await;
     let get = |path: String| {
         let s = &office;
-        async move {
-            let resp = s.client.get(s.url(&path)).send().await.expect("page");
-            (resp.status(), resp.text().await.expect("html"))
-        }
+        async move { s.get_page(&path).await }
     };
     let ids = |html: &str| -> Vec<i64> {
         html.split("data-need=\"")
@@ -951,10 +948,7 @@ async fn the_introductions_are_paged(dialect: Dialect) {
     let office = app.login("office").await;
     let get = |path: String| {
         let s = &office;
-        async move {
-            let resp = s.client.get(s.url(&path)).send().await.expect("page");
-            (resp.status(), resp.text().await.expect("html"))
-        }
+        async move { s.get_page(&path).await }
     };
     let ids = |html: &str| -> Vec<i64> {
         html.split("data-introduction=\"")

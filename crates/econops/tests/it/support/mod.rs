@@ -184,6 +184,18 @@ impl Session {
         let status = resp.status();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
+
+    /// `GET` a page: its status and its HTML.
+    pub async fn get_page(&self, path: &str) -> (StatusCode, String) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        (status, resp.text().await.expect("html"))
+    }
 }
 
 /// Runs a test body on SQLite and on PostgreSQL.
