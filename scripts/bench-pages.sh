@@ -60,8 +60,11 @@ task=$(curl -fsS -H "$cookie" "$base/api/v1/tasks" | grep -o '"id":[0-9]*' | hea
 task=${task:-1}
 uscc=$(curl -fsS -H "$cookie" "$base/api/v1/enterprises?per_page=1" \
     | grep -o '"uscc":"[0-9A-Z]*"' | head -1 | cut -d'"' -f4)
+# The first town and track linked from the overview and the system page.
+town=$(curl -fsS -H "$cookie" "$base/overview" | grep -o 'href="/towns/[0-9]*"' | head -1 | grep -o '[0-9]*')
+track=$(curl -fsS -H "$cookie" "$base/system" | grep -o 'href="/tracks/[0-9]*"' | head -1 | grep -o '[0-9]*')
 
-paths=${ECONOPS_BENCH_PATHS:-"/ /overview /locate /shortfalls /tasks /tasks/$task /supervision /projects /projects?view=table /projects/$project /inbox /search?q=%E6%99%BA%E8%83%BD /audit /requests /requests/measures /enterprises ${uscc:+/enterprises/$uscc} /enterprises/watch /enterprises/import /locate/indicators/industrial-va /policies /service /matching"}
+paths=${ECONOPS_BENCH_PATHS:-"/ /overview /locate /shortfalls /tasks /tasks/$task /supervision /projects /projects?view=table /projects/$project /inbox /search?q=%E6%99%BA%E8%83%BD /audit /requests /requests/measures /enterprises ${uscc:+/enterprises/$uscc} /enterprises/watch /enterprises/import /locate/indicators/industrial-va /policies /service /matching ${town:+/towns/$town} ${track:+/tracks/$track}"}
 
 # wrk's latency distribution in milliseconds.
 ms() {

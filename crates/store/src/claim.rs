@@ -215,6 +215,9 @@ pub struct ServedEnterprise {
     pub name: String,
     pub uscc: String,
     pub added_at: String,
+    /// The firm's town: who may see that the task serves it (`domain::access`).
+    #[serde(skip_serializing)]
+    pub town_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -225,6 +228,9 @@ pub struct ServiceAction {
     pub action: String,
     pub happened_on: String,
     pub author_name: String,
+    /// The firm's town: who may see the record (`domain::access`).
+    #[serde(skip_serializing)]
+    pub enterprise_town_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -1307,14 +1313,14 @@ impl Store {
             })
             .collect();
         let enterprises = sqlx::query_as::<_, ServedEnterprise>(
-            "SELECT e.id AS enterprise_id, e.name, e.uscc, te.added_at FROM task_enterprises te JOIN enterprises e ON e.id = te.enterprise_id \
+            "SELECT e.id AS enterprise_id, e.name, e.uscc, te.added_at, e.town_id FROM task_enterprises te JOIN enterprises e ON e.id = te.enterprise_id \
              WHERE te.task_id = $1 ORDER BY e.id",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
         let actions = sqlx::query_as::<_, ServiceAction>(
-            "SELECT s.id, s.enterprise_id, e.name AS enterprise_name, s.action, s.happened_on, s.author_name FROM service_actions s \
+            "SELECT s.id, s.enterprise_id, e.name AS enterprise_name, s.action, s.happened_on, s.author_name, e.town_id AS enterprise_town_id FROM service_actions s \
              JOIN enterprises e ON e.id = s.enterprise_id WHERE s.task_id = $1 ORDER BY s.happened_on DESC, s.id DESC",
         )
         .bind(id)

@@ -10,6 +10,7 @@ use store::Dialect;
 use support::{extract_csrf, TestApp};
 
 on_both!(from_shortfall_to_claimed_task_to_supervision);
+on_both!(a_task_shows_and_takes_only_the_firms_the_caller_may_see);
 
 fn form_token(html: &str) -> String {
     extract_csrf(html).expect("a csrf field")
@@ -721,4 +722,143 @@ async fn my_tasks_are_the_ones_i_work_on() {
             t.title
         );
     }
+}
+
+/// A task's firms and service records are shown to a town user only for his town's firms,
+/// whichever town the task is for (a city task served another town's firm; a task opened from
+/// a shortfall copies its firms), on the page and in the API; and a town user cannot add
+/// another town's firm to his own task by its code or id — to him the registry does not hold
+/// it (stepping through ids listed the region's firms).
+async fn a_task_shows_and_takes_only_the_firms_the_caller_may_see(dialect: Dialect) {
+    let Some(app) = TestApp::demo(dialect).await else {
+        return;
+    };
+    let jiaoxi = app.town_id("jiaoxi").await;
+    let tasks = app
+        .store
+        .tasks(&store::claim::TaskFilter {
+            region: "370281".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("tasks");
+    let open = |t: &&store::claim::TaskRow| !t.state().is_closed();
+    let city = tasks
+        .iter()
+        .filter(open)
+        .find(|t| t.town_id.is_none())
+        .expect("a city task")
+        .id;
+    let own = tasks
+        .iter()
+        .filter(open)
+        .find(|t| t.town_id == Some(jiaoxi))
+        .expect("a task of 胶西")
+        .id;
+    let firms = app.store.enterprises("370281").await.expect("firms");
+    let mine = firms
+        .iter()
+        .find(|e| e.town_id == Some(jiaoxi))
+        .expect("a firm of 胶西");
+    let other = firms
+        .iter()
+        .find(|e| e.town_id.is_some() && e.town_id != Some(jiaoxi))
+        .expect("a firm of another town");
+    let post = |s: &support::Session, path: String, form: Vec<(&'static str, String)>| {
+        let client = s.client.clone();
+        let url = s.url(&path);
+        let csrf = s.csrf.clone();
+        async move {
+            let mut form = form;
+            form.push(("csrf", csrf));
+            let resp = client.post(url).form(&form).send().await.expect("post");
+            (resp.status(), resp.text().await.expect("html"))
+        }
+    };
+    // The office serves both firms on the city task, with a record for the other town's.
+    let office = app.login("office").await;
+    for e in [mine, other] {
+        let (s, html) = post(
+            &office,
+            format!("/tasks/{city}/enterprise"),
+            vec![("enterprise_uscc", e.uscc.clone())],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{html:.2000}");
+    }
+    let (s, html) = post(
+        &office,
+        format!("/tasks/{city}/service"),
+        vec![
+            ("enterprise_id", other.id.to_string()),
+            ("action", "走访了解订单情况".into()),
+            ("happened_on", "2025-10-10".into()),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html:.2000}");
+    let (_, seen) = office.get_page(&format!("/tasks/{city}")).await;
+    assert!(seen.contains(&other.name) && seen.contains(&mine.name));
+
+    // 胶西 sees its own firm only, on the page and in the API.
+    let town = app.login("jiaoxi").await;
+    let (s, page) = town.get_page(&format!("/tasks/{city}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&mine.name), "his town's firm is shown");
+    assert!(!page.contains(&other.name), "another town's firm shown");
+    assert!(!page.contains(&other.uscc));
+    assert!(
+        !page.contains("走访了解订单情况"),
+        "its service record shown"
+    );
+    let (s, api) = town.get_json(&format!("/api/v1/tasks/{city}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = api.to_string();
+    assert!(text.contains(&mine.uscc));
+    assert!(!text.contains(&other.uscc) && !text.contains(&other.name));
+    let listed = api["enterprises"].as_array().expect("enterprises");
+    assert_eq!(listed.len(), 1, "{api}");
+    assert!(
+        listed[0].get("town_id").is_none(),
+        "no new field in the API"
+    );
+
+    // On his own task, another town's firm is unknown to him by code and by id.
+    let served = || async {
+        app.store
+            .task(own)
+            .await
+            .expect("q")
+            .expect("task")
+            .enterprises
+            .len()
+    };
+    let before = served().await;
+    for (field, value, says) in [
+        (
+            "enterprise_uscc",
+            other.uscc.clone(),
+            "企业库中没有统一社会信用代码为",
+        ),
+        ("enterprise_id", other.id.to_string(), "企业不存在"),
+    ] {
+        let (s, html) = post(
+            &town,
+            format!("/tasks/{own}/enterprise"),
+            vec![(field, value)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {html:.2000}");
+        assert!(html.contains(says), "{field}: {html:.3000}");
+        assert!(!html.contains(&other.name));
+    }
+    assert_eq!(served().await, before, "nothing added");
+    let (s, html) = post(
+        &town,
+        format!("/tasks/{own}/enterprise"),
+        vec![("enterprise_uscc", mine.uscc.clone())],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html:.2000}");
+    assert_eq!(served().await, before + 1, "his own town's firm is added");
 }

@@ -800,17 +800,32 @@ async fn render_task_typed(
         } else {
             vec![]
         },
-        // One more than the form lists: enough to know the list is too long to show.
-        enterprises: state
-            .store
-            .enterprises_where(
-                &v.detail.task.region_code,
-                &store::reference::FirmFilter {
-                    limit: Some(super::FIRMS_LISTED as i64 + 1),
-                    ..Default::default()
-                },
-            )
-            .await?,
+        // The firms the caller may see (a town user: his town's), one more than the form
+        // lists: enough to know the list is too long to show.
+        enterprises: match (user.principal.role, user.principal.town_id) {
+            (domain::Role::Town, None) => Vec::new(),
+            (role, town) => state
+                .store
+                .enterprises_where(
+                    &v.detail.task.region_code,
+                    &store::reference::FirmFilter {
+                        town: (role == domain::Role::Town).then_some(town).flatten(),
+                        limit: Some(super::FIRMS_LISTED as i64 + 1),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .into_iter()
+                .filter(|e| {
+                    user.principal
+                        .can_read_enterprise(&domain::access::EnterpriseFacts {
+                            town: e.town_id,
+                            service_manager: e.service_manager_id,
+                            track_leaders: Vec::new(),
+                        })
+                })
+                .collect(),
+        },
         d: v.detail.clone(),
         v,
         message,

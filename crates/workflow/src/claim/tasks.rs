@@ -202,13 +202,25 @@ pub fn facts(detail: &TaskDetail) -> TaskFacts {
     }
 }
 
-/// A task the caller may read; one the caller may not read does not exist for them.
+/// A task the caller may read; one the caller may not read does not exist for them. Of the
+/// firms it serves and their service records, the caller gets those he may see in the registry
+/// (a town user: his town's), whichever town the task is for.
 pub async fn read_task(store: &Store, principal: &Principal, id: i64) -> Result<TaskDetail, Error> {
-    store
+    let mut d = store
         .task(id)
         .await?
         .filter(|d| principal.can_read_task(d.task.town_id))
-        .ok_or_else(|| Error::NotFound(format!("任务 {id}")))
+        .ok_or_else(|| Error::NotFound(format!("任务 {id}")))?;
+    let sees = |town: Option<i64>| {
+        principal.can_read_enterprise(&domain::access::EnterpriseFacts {
+            town,
+            service_manager: None,
+            track_leaders: Vec::new(),
+        })
+    };
+    d.enterprises.retain(|e| sees(e.town_id));
+    d.actions.retain(|a| sees(a.enterprise_town_id));
+    Ok(d)
 }
 
 pub(super) async fn covers(
@@ -425,7 +437,8 @@ pub async fn act_on_task(
                 crate::requests::FirmRef::Id(_) => "enterprise_id",
                 crate::requests::FirmRef::Uscc(_) => "enterprise_uscc",
             };
-            let e = crate::requests::firm_in(store, &d.task.region_code, firm, field).await?;
+            let e =
+                crate::requests::firm_seen_by(store, p, &d.task.region_code, firm, field).await?;
             tx.add_task_enterprise(actor, id, e.id).await?;
         }
         TaskAction::Service {
@@ -438,6 +451,17 @@ pub async fn act_on_task(
                 .map_err(|_| Error::invalid_field("happened_on", "日期格式应为 2025-10-15"))?;
             // A service record tells what was done: not in the future.
             domain::bounds::done_date("happened_on", "服务日期", on, today(store))?;
+            // A firm the caller may not see is, to him, not one the task serves.
+            if !d
+                .enterprises
+                .iter()
+                .any(|e| e.enterprise_id == *enterprise_id)
+            {
+                return Err(Error::invalid_field(
+                    "enterprise_id",
+                    "先把企业加入服务清单，再记录服务",
+                ));
+            }
             tx.add_service_action(
                 actor,
                 id,

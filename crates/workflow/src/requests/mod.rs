@@ -325,6 +325,34 @@ pub async fn firm_in(
     })
 }
 
+/// [`firm_in`] for a caller: a firm he may not see in the registry (a town user: another
+/// town's) is, to him, one the registry does not hold — the same answer, so that typing codes
+/// or ids cannot list the region's firms.
+pub async fn firm_seen_by(
+    store: &Store,
+    principal: &domain::Principal,
+    region: &str,
+    r: &FirmRef,
+    field: &'static str,
+) -> Result<store::reference::Enterprise> {
+    let e = firm_in(store, region, r, field).await?;
+    let facts = domain::access::EnterpriseFacts {
+        town: e.town_id,
+        service_manager: e.service_manager_id,
+        track_leaders: Vec::new(),
+    };
+    if principal.can_read_enterprise(&facts) {
+        return Ok(e);
+    }
+    Err(match r {
+        FirmRef::Uscc(_) => Error::invalid_field(
+            field,
+            format!("企业库中没有统一社会信用代码为 {} 的本地企业", e.uscc),
+        ),
+        FirmRef::Id(_) => Error::invalid_field(field, "企业不存在"),
+    })
+}
+
 pub(crate) async fn find_firm(
     store: &Store,
     region: &str,
