@@ -414,9 +414,27 @@ pub fn aggregate_may_be_shown(firms: usize) -> bool {
     firms >= MIN_AGGREGATE_FIRMS
 }
 
+/// Whether the sum over a group of firms may be shown to someone who sees `hidden` of them
+/// not (and the others by name, with their own values): the sum less the named values is the
+/// hidden firms' aggregate, so it may be shown when none is hidden or the hidden are at least
+/// [`MIN_AGGREGATE_FIRMS`] (four firms of a town, two named to a service manager, would give
+/// away the other two's sum).
+pub fn group_sum_may_be_shown(hidden: usize) -> bool {
+    hidden == 0 || aggregate_may_be_shown(hidden)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_group_sum_never_gives_away_fewer_than_three_hidden_firms() {
+        assert!(group_sum_may_be_shown(0), "all seen by name");
+        assert!(!group_sum_may_be_shown(1));
+        assert!(!group_sum_may_be_shown(2));
+        assert!(group_sum_may_be_shown(3));
+        assert!(group_sum_may_be_shown(40));
+    }
 
     #[test]
     fn who_reads_claims_and_directs_tasks() {

@@ -381,6 +381,46 @@ async fn each_role_sees_the_firms_and_figures_the_rule_allows(dialect: Dialect) 
     assert!(html.contains("按统计法保密"));
     let (status, _) = page(&town, 5).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A service manager who serves two of 胶西's four firms sees those two by name; the town's
+    // sum would give away the other two's (fewer than three): not shown. The panel's sum hides
+    // five firms: shown.
+    let person = app
+        .store
+        .user_by_name("manager")
+        .await
+        .expect("q")
+        .expect("user")
+        .principal()
+        .person_id
+        .expect("a person");
+    for n in [1, 2] {
+        let resp = office
+            .client
+            .post(office.url(&format!("/enterprises/{}/manager", code(n))))
+            .form(&[
+                ("csrf", office.csrf.as_str()),
+                ("person", person.to_string().as_str()),
+                ("reason", "分片包联"),
+            ])
+            .send()
+            .await
+            .expect("assign");
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    let body = contributions(&app.login("manager").await, q).await;
+    assert_eq!(named(&body), ours(&[1, 2]));
+    let group = body["by_town"]
+        .as_array()
+        .expect("towns")
+        .iter()
+        .find(|t| t["name"] == "胶西街道")
+        .cloned()
+        .expect("胶西's line");
+    assert_eq!(group["firms"], 4);
+    assert!(group["contribution_e2"].is_null(), "{group}");
+    assert_eq!(body["hidden"]["firms"], 5);
+    assert!(!body["growth_e2"].is_null(), "the panel: five hidden firms");
 }
 
 async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(dialect: Dialect) {
@@ -469,6 +509,29 @@ async fn a_shortfall_opened_from_the_drill_down_carries_its_firms_to_the_task(di
     let (_, html) = get(&office, &location).await;
     assert!(html.contains("拖累该指标的企业"));
     assert!(html.contains(&a_name) && html.contains(&b_name));
+    // Those who may not see a firm's figures see it named, its contribution withheld.
+    let pp = format!(
+        "{} 个百分点",
+        analytics::firm_panel::e2_text(stored_a.contribution_pp_e2.expect("a contribution"))
+    );
+    let section = |html: &str| -> String {
+        let from = html
+            .find("id=\"shortfall-firms\"")
+            .expect("the firms' section");
+        html[from..]
+            .split("</section>")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(section(&html).contains(&pp), "the office sees it");
+    for who in ["viewer", "dept"] {
+        let (_, html) = get(&app.login(who).await, &location).await;
+        let firms = section(&html);
+        assert!(firms.contains(&a_name), "{who}");
+        assert!(firms.contains("数据保密"), "{who}");
+        assert!(!firms.contains("个百分点"), "{who}: {firms}");
+    }
     // A town user sees only his town's firm on the shortfall.
     let jiaoxi = app.login("jiaoxi").await;
     let (_, html) = get(&jiaoxi, &location).await;

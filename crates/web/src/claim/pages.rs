@@ -276,6 +276,8 @@ struct ShortfallTemplate {
     tasks: Vec<TaskRow>,
     /// The firms the shortfall was opened with (找位置's drill-down).
     firms: Vec<store::firm_figures::ShortfallFirm>,
+    /// Firms whose contribution the caller may not see.
+    figures_withheld: Vec<i64>,
     default_deadline: String,
     linked_tracks: Vec<i64>,
     can_create: bool,
@@ -285,6 +287,14 @@ struct ShortfallTemplate {
 }
 
 impl ShortfallTemplate {
+    /// A firm's contribution, or why it is not shown.
+    fn firm_pp(&self, f: &store::firm_figures::ShortfallFirm) -> String {
+        if self.figures_withheld.contains(&f.enterprise_id) {
+            "数据保密".into()
+        } else {
+            self.pp_e2(&f.contribution_pp_e2)
+        }
+    }
     fn pp_e2(&self, v: &Option<i64>) -> String {
         v.map(analytics::firm_panel::e2_text)
             .map(|t| format!("{t} 个百分点"))
@@ -393,6 +403,7 @@ async fn render_shortfall(
         suggestions: detail.suggestions,
         tasks: detail.tasks,
         firms: detail.firms,
+        figures_withheld: detail.figures_withheld,
         default_deadline: domain::period::format_date(today + time::Duration::days(45)),
         linked_tracks,
         can_create: user.principal.can_direct_tasks(),

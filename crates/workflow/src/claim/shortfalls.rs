@@ -211,8 +211,12 @@ pub struct ShortfallDetail {
     pub suggestions: Vec<(Remedy, i64)>,
     /// Its tasks the caller may read.
     pub tasks: Vec<TaskRow>,
-    /// The firms it was opened with that the caller may read (a town: his town's).
+    /// The firms it was opened with that the caller may read (a town: his town's); a firm's
+    /// contribution is there only when the caller may see its figures.
     pub firms: Vec<store::firm_figures::ShortfallFirm>,
+    /// Of those, the firms (ids) whose contribution is withheld from the caller (statistics
+    /// law: a contribution is computed from the firm's own output).
+    pub figures_withheld: Vec<i64>,
 }
 
 pub async fn shortfall_detail(
@@ -241,7 +245,7 @@ pub async fn shortfall_detail(
         .into_iter()
         .filter(|t| t.shortfall_id == Some(id) && principal.can_read_task(t.town_id))
         .collect();
-    let firms = store
+    let mut firms: Vec<store::firm_figures::ShortfallFirm> = store
         .shortfall_firms(id)
         .await?
         .into_iter()
@@ -252,12 +256,27 @@ pub async fn shortfall_detail(
             })
         })
         .collect();
+    let mut figures_withheld = Vec::new();
+    for f in firms.iter_mut() {
+        if f.contribution_pp_e2.is_none() {
+            continue;
+        }
+        let facts = match store.firm_by_id(f.enterprise_id).await? {
+            Some(row) => crate::serve::enterprises::facts_of(store, &row).await?.0,
+            None => domain::access::EnterpriseFacts::default(),
+        };
+        if !principal.can_see_firm_figures(&facts) {
+            f.contribution_pp_e2 = None;
+            figures_withheld.push(f.enterprise_id);
+        }
+    }
     Ok(ShortfallDetail {
         shortfall,
         links,
         suggestions,
         tasks,
         firms,
+        figures_withheld,
     })
 }
 

@@ -7,7 +7,7 @@
 
 use crate::Error;
 use analytics::firm_panel::{self, FirmValues};
-use domain::access::{aggregate_may_be_shown, EnterpriseFacts};
+use domain::access::{group_sum_may_be_shown, EnterpriseFacts};
 use domain::enterprise::ScaleKind;
 use domain::{Period, Principal, Role};
 use std::collections::{BTreeMap, HashMap};
@@ -286,10 +286,16 @@ pub async fn firm_contributions(
         .collect();
     let panel = firm_panel::panel(&values);
     let n = panel.firms.len();
-    let all_visible = ids.iter().filter_map(|id| firms.get(id)).all(&visible);
-    let aggregate_shown = all_visible || aggregate_may_be_shown(n);
-    let shown = |firms_in: usize, visible_all: bool, sum: i64| {
-        if visible_all || aggregate_may_be_shown(firms_in) {
+    // A sum is shown when the firms in it the caller may not see are none or at least three
+    // (the sum less the named firms' values is theirs).
+    let hidden_in_panel = panel
+        .firms
+        .iter()
+        .filter(|c| firms.get(&c.key).is_some_and(|f| !visible(f)))
+        .count();
+    let aggregate_shown = group_sum_may_be_shown(hidden_in_panel);
+    let shown = |hidden_in: usize, sum: i64| {
+        if group_sum_may_be_shown(hidden_in) {
             (Some(sum), Some(firm_panel::e2_text(sum)))
         } else {
             (None, None)
@@ -298,8 +304,9 @@ pub async fn firm_contributions(
     // Named lines, groups by town and track, and the firms not named.
     let mut lines = Vec::new();
     let mut hidden = (0usize, 0i64);
-    let mut towns: BTreeMap<(String, i64), (usize, i64, bool)> = BTreeMap::new();
-    let mut tracks: BTreeMap<i64, (usize, i64, bool)> = BTreeMap::new();
+    // Per group: its firms, their sum, and how many of them the caller may not see.
+    let mut towns: BTreeMap<(String, i64), (usize, i64, usize)> = BTreeMap::new();
+    let mut tracks: BTreeMap<i64, (usize, i64, usize)> = BTreeMap::new();
     for c in &panel.firms {
         let Some(f) = firms.get(&c.key) else { continue };
         let see = visible(f);
@@ -308,16 +315,16 @@ pub async fn firm_contributions(
                 f.town_name.clone().unwrap_or_else(|| "未定镇街".into()),
                 f.town_id.unwrap_or(0),
             ))
-            .or_insert((0, 0, true));
+            .or_insert((0, 0, 0));
         t.0 += 1;
         t.1 += c.contribution_e2;
-        t.2 &= see;
+        t.2 += usize::from(!see);
         let its_tracks = firm_tracks.get(&f.id).cloned().unwrap_or_default();
         for tr in &its_tracks {
-            let e = tracks.entry(*tr).or_insert((0, 0, true));
+            let e = tracks.entry(*tr).or_insert((0, 0, 0));
             e.0 += 1;
             e.1 += c.contribution_e2;
-            e.2 &= see;
+            e.2 += usize::from(!see);
         }
         if !see {
             hidden.0 += 1;
@@ -359,8 +366,8 @@ pub async fn firm_contributions(
         .skip(start)
         .take(per_page as usize)
         .collect();
-    let group = |id: Option<i64>, name: String, (k, sum, all): (usize, i64, bool)| {
-        let (e2, pp) = shown(k, all, sum);
+    let group = |id: Option<i64>, name: String, (k, sum, hidden_in): (usize, i64, usize)| {
+        let (e2, pp) = shown(hidden_in, sum);
         GroupLine {
             id,
             name,
@@ -388,7 +395,7 @@ pub async fn firm_contributions(
     let hidden = group(
         None,
         "其他企业（数据保密）".into(),
-        (hidden.0, hidden.1, false),
+        (hidden.0, hidden.1, hidden.0),
     );
     let outside = |list: &[(i64, i64)]| {
         let mut named = Vec::new();
