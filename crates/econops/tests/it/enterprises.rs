@@ -404,6 +404,25 @@ async fn a_town_and_a_track_page_count_their_firms_and_list_a_few_within_scope(d
     let above = in_town.iter().filter(|e| e.above_scale == 1).count();
     assert!(in_town.len() > 20, "the demo town has many firms");
     let office = app.login("office").await;
+    // The page's own region is not saved as the user's view (a saved view on every visit kept
+    // the page out of the page cache); a period the user picks is.
+    for (path, saves) in [
+        (format!("/towns/{jiaoxi}"), false),
+        (format!("/towns/{jiaoxi}?period=2025-06"), true),
+    ] {
+        let resp = office
+            .client
+            .get(office.url(&path))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            resp.headers().contains_key(reqwest::header::SET_COOKIE),
+            saves,
+            "{path}"
+        );
+    }
     let (_, html) = office.get_page(&format!("/towns/{jiaoxi}")).await;
     assert!(
         html.contains(&format!(

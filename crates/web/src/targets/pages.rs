@@ -281,9 +281,15 @@ pub async fn track(
         .track(id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("产业赛道 {id}")))?;
+    // The track's region is the page's, not a view the user chose: it is not saved (a saved
+    // view also kept the page from the page cache).
+    let chosen = query.region.is_some() || query.period.is_some();
     let mut query = query;
     query.region.get_or_insert(detail.track.region_code.clone());
-    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let mut ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    if !chosen {
+        ctx.set_cookie = None;
+    }
     let rows = state
         .store
         .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
@@ -345,9 +351,14 @@ pub async fn town(
     if !user.principal.can_read(scope) {
         return Err(AppError::Forbidden(format!("{}的数据仅对本镇街开放", town.name)).into());
     }
+    // As on a track's page: the town's region is implied, not chosen, and not saved.
+    let chosen = query.region.is_some() || query.period.is_some();
     let mut query = query;
     query.region.get_or_insert(town.region_code.clone());
-    let ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    let mut ctx = ViewContext::resolve(&state, &user, &headers, &query).await?;
+    if !chosen {
+        ctx.set_cookie = None;
+    }
     let rows = state
         .store
         .targets(&ctx.region.code, ctx.year(), &ctx.as_of)
