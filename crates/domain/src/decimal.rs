@@ -15,6 +15,22 @@ pub enum DecimalError {
     Negative(String),
 }
 
+impl DecimalError {
+    /// The same error about the whole text the person typed (a number with its unit, say),
+    /// not only the part that was read as the number.
+    pub fn about(self, typed: &str) -> Self {
+        let typed = typed.trim().to_string();
+        match self {
+            DecimalError::NotANumber(_) => DecimalError::NotANumber(typed),
+            DecimalError::TooManyDecimals { max, .. } => {
+                DecimalError::TooManyDecimals { input: typed, max }
+            }
+            DecimalError::OutOfRange(_) => DecimalError::OutOfRange(typed),
+            DecimalError::Negative(_) => DecimalError::Negative(typed),
+        }
+    }
+}
+
 /// Parses `input` as a decimal number and returns it multiplied by `10^scale`, exactly.
 ///
 /// Accepts an optional sign, thousands separators (`,` and the full-width `，`) and

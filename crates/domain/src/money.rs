@@ -51,7 +51,7 @@ impl Yuan {
             } else {
                 (s, default_unit)
             };
-        let value = parse_scaled(number, unit.scale())?;
+        let value = parse_scaled(number, unit.scale()).map_err(|e| e.about(s))?;
         if value < 0 {
             return Err(MoneyError::Negative(input.trim().to_string()));
         }
@@ -110,6 +110,9 @@ mod tests {
         ));
         assert!(Yuan::parse("0.5元", MoneyUnit::Yi).is_err());
         assert!(Yuan::parse("三亿元", MoneyUnit::Yi).is_err());
+        // The message quotes what was typed, unit and all.
+        let typed = Yuan::parse(" 三百万 ", MoneyUnit::Wan).expect_err("not a number");
+        assert_eq!(typed.to_string(), "金额不是有效的数字：“三百万”");
     }
 
     #[test]
